@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Keeps the packages' manifests consistent (STYLE.md §4, §5, §22, §25): exports shape,
+// files, engines, bin shims, kebab-case source file names. Prints one line per problem.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const problems = []
+const ENGINES = '^20.19.0 || >=22.12.0'
+
+function checkLibrary(dir) {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+  const where = `${dir.replace(root, '')}/package.json`
+  const expect = (ok, what) => { if (!ok) problems.push(`${where}: ${what}`) }
+  expect(pkg.name?.startsWith('@tsnix/'), 'name must be in the @tsnix/ scope')
+  expect(pkg.type === 'module', '"type" must be "module"')
+  expect(pkg.private === true, '"private" must be true until we publish')
+  expect(pkg.sideEffects === false, '"sideEffects" must be false')
+  expect(pkg.engines?.node === ENGINES, `"engines.node" must be "${ENGINES}"`)
+  const dot = pkg.exports?.['.']
+  expect(dot && Object.keys(dot).join() === '@tsnix/source,types,default',
+    'exports["."] must list "@tsnix/source", "types", "default" in that order')
+  expect(pkg.exports?.['./package.json'] === './package.json', 'exports must include "./package.json"')
+  expect(Array.isArray(pkg.files) && pkg.files.includes('dist'), '"files" must include "dist"')
+  for (const [tool, shim] of Object.entries(pkg.bin ?? {})) {
+    const file = join(dir, shim)
+    expect(shim.startsWith('./bin/') || shim.startsWith('bin/'), `bin "${tool}" must point at a committed shim in bin/, not dist/`)
+    expect(pkg.files?.includes('bin'), '"files" must include "bin" when there are tools')
+    if (!existsSync(file)) { expect(false, `bin shim ${shim} is missing`); continue }
+    const lines = readFileSync(file, 'utf8').trim().split('\n')
+    expect(lines[0] === '#!/usr/bin/env node' && lines.length === 2 && /^import '\.\.\/dist\/[\w./-]+\.js'$/.test(lines[1]),
+      `bin shim ${shim} must be '#!/usr/bin/env node' + one import of ../dist/…`)
+    expect((statSync(file).mode & 0o111) !== 0, `bin shim ${shim} must be executable`)
+  }
+  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {
+    const spec = pkg.dependencies?.[dep] ?? pkg.devDependencies?.[dep]
+    if (dep.startsWith('@tsnix/')) expect(spec === 'workspace:*', `${dep} must be "workspace:*"`)
+  }
+  walk(join(dir, 'src'))
+}
+
+function walk(dir) {
+  if (!existsSync(dir)) return
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const name = entry.name
+    if (entry.isDirectory()) { walk(join(dir, name)); continue }
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+)*$/.test(name)) {
+      problems.push(`${join(dir, name).replace(root, '')}: file names are kebab-case`)
+    }
+  }
+}
+
+for (const name of readdirSync(join(root, 'packages'))) {
+  const dir = join(root, 'packages', name)
+  if (existsSync(join(dir, 'package.json'))) checkLibrary(dir)
+}
+
+for (const p of problems) console.error(`check-packages: ${p}`)
+if (problems.length > 0) process.exit(1)
+console.log(`check-packages: ${readdirSync(join(root, 'packages')).length} packages ok`)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Run every check after scripts/bootstrap.sh: type-checks, the package-shape lint, the whole
+# vitest suite (unit, e2e, differential against real Nix when installed), and the Nix language
+# conformance score. Ends with the plain line `N passed, N failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1 PATH="${TMPDIR:-/tmp}/tsnix-pnpm-bin:$PATH"
+
+status=0
+pnpm exec turbo run typecheck --output-logs=errors-only || status=1
+node scripts/check-packages.mjs || status=1
+
+report=.vitest-report.json
+rm -f "$report"
+pnpm exec vitest run --reporter=dot --reporter=json --outputFile="$report" || status=1
+
+if [ -f "$report" ]; then
+  node -e '
+    const r = require(process.argv[1])
+    for (const f of r.testResults) for (const t of f.assertionResults)
+      if (t.status === "failed") console.log("FAILED:", f.name.replace(process.cwd() + "/", ""), "›", t.fullName)
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))
+    if (!r.success) process.exit(1)
+  ' "$PWD/$report" || status=1
+else
+  echo "0 passed, 1 failed"
+  status=1
+fi
+exit "$status"

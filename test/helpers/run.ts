@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+/** The repository root (this file is test/helpers/run.ts). */
+export const repoRoot: string = fileURLToPath(new URL('../../', import.meta.url))
+
+/** ../shared/golden beside the checkout. */
+export const goldenDir: string = fileURLToPath(new URL('../../../shared/golden/', import.meta.url))
+
+export interface RunResult {
+  status: number | null
+  stdout: Buffer
+  stderr: string
+}
+
+/** Run a built tool (`packages/<pkg>/bin/<tool>.js`) with node; never through a shell. */
+export function runTool(
+  pkg: string, tool: string, args: readonly string[],
+  options: { input?: string | Uint8Array; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): RunResult {
+  const bin = fileURLToPath(new URL(`../../packages/${pkg}/bin/${tool}.js`, import.meta.url))
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    input: options.input ?? '',
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    cwd: options.cwd,
+    maxBuffer: 1 << 28,
+  })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') }
+}
+
+/** True when a program is on PATH (used to run differential tests against real Nix). */
+export function onPath(program: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(`${dir}/${program}`))
+}
