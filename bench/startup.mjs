@@ -1,39 +1,60 @@
 #!/usr/bin/env node
-// Start-up time of the tools that scripts run thousands of times (`xargs -n1 drv-show`):
-// the median wall time of `drv-show` on a small .drv and of `hash to-base32`, next to bare
-// `node -e 0`, in interleaved runs (the machine is shared and noisy). Run by hand after a build:
-//   node bench/startup.mjs [runs]
+// Start-up time of the tools scripts run thousands of times (`xargs -n1 drv-show`): median
+// wall time of `drv-show` on small .drv files and of `hash to-base32`, next to bare `node -e 0`
+// and Nix's own tools, interleaved so machine noise hits all alike. Target: ≤ 1.5× `node -e 0`.
+// Run by hand after a build: `node bench/startup.mjs [runs]`.
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 const runs = Number(process.argv[2] ?? 40)
-const root = new URL('..', import.meta.url).pathname
-const drv = `${root}examples/myname/store/nix/store/z3hhlxbckx4g3n9sw91nnvlkjvyw754p-myname.drv`
+const here = (p) => fileURLToPath(new URL(p, import.meta.url))
+const drvShow = here('../packages/aterm/bin/drv-show.js')
+const hashTool = here('../packages/nar/bin/hash.js')
+const golden = here('../../shared/golden/drv/')
+const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 
-const cases = [
-  { name: 'node -e 0', argv: ['-e', '0'] },
-  { name: 'drv-show (small .drv)', argv: [`${root}packages/aterm/bin/drv-show.js`, drv] },
-  { name: 'hash to-base32', argv: [`${root}packages/nar/bin/hash.js`, 'to-base32', '--type', 'sha256',
-    '1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s'] },
-  { name: 'nix-hash --to-base32 (Nix 2.8)', cmd: 'nix-hash', argv: ['--type', 'sha256', '--to-base32',
-    '1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s'] },
-].filter((c) => c.cmd ? spawnSync('sh', ['-c', `command -v ${c.cmd}`]).status === 0 : existsSync(c.argv[0]) || c.argv[0] === '-e')
+// A store root holding a few golden derivations.
+const root = mkdtempSync(join(tmpdir(), 'tsnix-startup-'))
+mkdirSync(join(root, 'nix/store'), { recursive: true })
+const drvPath = {}
+for (const name of ['minimal', 'fod-flat-sha256-base32', 'diamond']) {
+  const c = JSON.parse(readFileSync(join(golden, name, 'expected.json'), 'utf8'))
+  for (const [p, text] of Object.entries(c.drvs)) writeFileSync(join(root, p), text)
+  drvPath[name] = c.drvPath
+}
+const sha256 = '1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s'
 
-const times = new Map(cases.map((c) => [c.name, []]))
+const node = process.execPath
+const variants = [
+  ['node -e 0', node, ['-e', '0']],
+  ['drv-show (input-addressed)', node, [drvShow, '--store', root, drvPath.minimal]],
+  ['drv-show (fixed-output)', node, [drvShow, '--store', root, drvPath['fod-flat-sha256-base32']]],
+  ['drv-show -r (4 drvs)', node, [drvShow, '--store', root, '-r', drvPath.diamond]],
+  ['drv-show --format aterm', node, [drvShow, '--store', root, '--format', 'aterm', drvPath.minimal]],
+  ['hash to-base32', node, [hashTool, 'to-base32', '--type', 'sha256', sha256]],
+  ['nix-hash --to-base32 (Nix 2.8)', 'nix-hash', ['--type', 'sha256', '--to-base32', sha256]],
+].filter(([, cmd, args]) => (cmd === node ? args[0] === '-e' || existsSync(args[0]) : onPath(cmd)))
+
+const times = new Map(variants.map(([name]) => [name, []]))
 for (let i = 0; i < runs; i++) {
-  for (const c of cases) {
+  for (const [name, cmd, args] of variants) {
     const start = process.hrtime.bigint()
-    const r = spawnSync(c.cmd ?? process.execPath, c.argv, { stdio: ['ignore', 'ignore', 'pipe'] })
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
     const ms = Number(process.hrtime.bigint() - start) / 1e6
-    if (r.status !== 0) throw new Error(`${c.name} failed: ${r.stderr}`)
-    times.get(c.name).push(ms)
+    if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`)
+    times.get(name).push(ms)
   }
 }
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1] }
+rmSync(root, { recursive: true, force: true })
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 const base = median(times.get('node -e 0'))
 console.log(`| command | median ms (${runs} runs) | × node -e 0 |`)
-console.log('| --- | --- | --- |')
-for (const c of cases) {
-  const m = median(times.get(c.name))
-  console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)} |`)
+console.log('| --- | ---: | ---: |')
+for (const [name] of variants) {
+  const m = median(times.get(name))
+  console.log(`| ${name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)} |`)
 }
