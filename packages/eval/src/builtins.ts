@@ -1,0 +1,690 @@
+/**
+ * The built-in functions and constants of Nix 2.8 (primops.cc and friends), with their error
+ * messages. Store-related builtins (derivation, toFile, path, filterSource, storePath…) are
+ * registered but answer "not supported yet" until the store exists.
+ */
+import { createHash } from 'node:crypto'
+import { NixError } from './errors.js'
+import type { EvalState } from './state.js'
+import { forceDeep, printValue, toJSON, toXML } from './print.js'
+import { compileRegex } from './regex.js'
+import { fromJSON } from './json.js'
+import { fromTOML } from './toml.js'
+import { compareVersions, parseDrvName, splitVersion } from './versions.js'
+import type { Pos } from './source.js'
+import {
+  AttrsBuilder, EMPTY_ATTRS, Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp,
+  byteCompare, mkString, normInt, typeOf,
+  type Lazy, type Value,
+} from './values.js'
+
+/** The Nix version we claim to be compatible with. */
+export const NIX_VERSION = '2.8.0'
+/** `builtins.langVersion` of Nix 2.8. */
+export const LANG_VERSION = 6
+
+type Fn = (args: Lazy[], pos: Pos | undefined) => Value
+
+/** Global names that are not prefixed with `__` in the base environment. */
+const GLOBAL = new Set([
+  'abort', 'baseNameOf', 'builtins', 'derivation', 'derivationStrict', 'dirOf', 'false', 'fetchGit',
+  'fetchMercurial', 'fetchTarball', 'fetchTree', 'fromTOML', 'import', 'isNull', 'map', 'null',
+  'placeholder', 'removeAttrs', 'scopedImport', 'throw', 'toString', 'true',
+])
+
+function attrsOf(entries: Array<[string, Lazy]>): NixAttrs {
+  return NixAttrs.fromMap(new Map(entries))
+}
+
+
+/**
+ * An attribute a builtin requires (getAttr in primops.cc): "attribute 'x' missing for call to
+ * 'f'", at the set's position (with a "while invoking" frame) or else at the call.
+ */
+function requireAttr(funcName: string, name: string, set: NixAttrs, pos: Pos | undefined): Lazy {
+  const v = set.get(name)
+  if (v !== undefined) return v
+  const msg = `attribute '${name}' missing for call to '${funcName}'`
+  const origin = set.shape.origin
+  if (origin === undefined) throw new NixError('type', msg, pos)
+  throw new NixError('type', msg, origin).addTrace(`while invoking '${funcName}'`, pos)
+}
+
+/** Stable merge sort that only uses `lt`, calling it once per comparison (like std::stable_sort). */
+function mergeSort<T>(xs: T[], lt: (a: T, b: T) => boolean): T[] {
+  if (xs.length < 2) return xs.slice()
+  let src = xs.slice()
+  let dst = new Array<T>(xs.length)
+  for (let width = 1; width < src.length; width *= 2) {
+    for (let lo = 0; lo < src.length; lo += 2 * width) {
+      const mid = Math.min(lo + width, src.length)
+      const hi = Math.min(lo + 2 * width, src.length)
+      let i = lo
+      let j = mid
+      let k = lo
+      while (i < mid && j < hi) {
+        if (lt(src[j]!, src[i]!)) dst[k++] = src[j++]!
+        else dst[k++] = src[i++]!
+      }
+      while (i < mid) dst[k++] = src[i++]!
+      while (j < hi) dst[k++] = src[j++]!
+    }
+    ;[src, dst] = [dst, src]
+  }
+  return src
+}
+
+/** Nix's baseNameOf on a string. */
+function baseNameOfStr(s: string): string {
+  if (s === '') return ''
+  let last = s.length - 1
+  if (s[last] === '/' && last > 0) last--
+  const p = s.lastIndexOf('/', last)
+  return s.slice(p + 1, last + 1)
+}
+
+/** Nix's dirOf on a string. */
+function dirOfStr(s: string): string {
+  const p = s.lastIndexOf('/')
+  if (p < 0) return '.'
+  if (p === 0) return '/'
+  return s.slice(0, p)
+}
+
+const HASH_ALGOS: Record<string, string> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256', sha512: 'sha512' }
+
+/** Register all builtins into `st.base` (both the `builtins` set and the global names). */
+export function registerBuiltins(st: EvalState): void {
+  const builtins = new Map<string, Lazy>()
+  const add = (name: string, v: Lazy): void => {
+    builtins.set(name, v)
+    st.base.set(GLOBAL.has(name) ? name : `__${name}`, v)
+  }
+  const prim = (name: string, arity: number, fn: Fn): void => {
+    add(name, arity === 0 ? fn([], undefined) : new PrimOp(name, arity, fn))
+  }
+  const F = (x: Lazy, pos?: Pos): Value => st.force(x, pos)
+  const str = (v: string, ctx?: ReadonlySet<string>): Value => mkString(v, ctx)
+  const notSupported = (name: string) => (_args: Lazy[], pos: Pos | undefined): Value => {
+    throw new NixError('eval', `'builtins.${name}' is not supported yet`, pos)
+  }
+
+  // ------------------------------------------------------------ constants
+  add('true', true)
+  add('false', false)
+  add('null', null)
+  add('langVersion', LANG_VERSION)
+  add('nixVersion', NIX_VERSION)
+  add('storeDir', st.storeDir)
+  add('currentSystem', st.currentSystem)
+  add('currentTime', Math.floor(Date.now() / 1000))
+  add('nixPath', st.nixPathValue())
+
+  // ------------------------------------------------------------ types
+  prim('typeOf', 1, ([a]) => typeOf(F(a!)))
+  prim('isNull', 1, ([a]) => F(a!) === null)
+  prim('isFunction', 1, ([a]) => { const v = F(a!); return v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp })
+  prim('isInt', 1, ([a]) => { const v = F(a!); return typeof v === 'number' || typeof v === 'bigint' })
+  prim('isFloat', 1, ([a]) => F(a!) instanceof NixFloat)
+  prim('isString', 1, ([a]) => { const v = F(a!); return typeof v === 'string' || v instanceof NixString })
+  prim('isBool', 1, ([a]) => typeof F(a!) === 'boolean')
+  prim('isPath', 1, ([a]) => F(a!) instanceof NixPath)
+  prim('isAttrs', 1, ([a]) => F(a!) instanceof NixAttrs)
+  prim('isList', 1, ([a]) => Array.isArray(F(a!)))
+
+  // ------------------------------------------------------------ arithmetic
+  prim('add', 2, ([a, b], pos) => st.arith('+', F(a!, pos), F(b!, pos), pos))
+  prim('sub', 2, ([a, b], pos) => st.arith('-', F(a!, pos), F(b!, pos), pos))
+  prim('mul', 2, ([a, b], pos) => st.arith('*', F(a!, pos), F(b!, pos), pos))
+  prim('div', 2, ([a, b], pos) => {
+    const x = F(a!, pos); const y = F(b!, pos)
+    // type-check first, as prim_div forces both to numbers
+    for (const v of [x, y]) {
+      if (!(typeof v === 'number' || typeof v === 'bigint' || v instanceof NixFloat)) throw st.typeError(v, 'a float', pos)
+    }
+    const zero = y instanceof NixFloat ? y.v === 0 : y === 0 || y === 0n
+    if (zero) throw new NixError('eval', 'division by zero', pos)
+    return st.arith('/', x, y, pos)
+  })
+  const bitop = (name: string, f: (x: bigint, y: bigint) => bigint): void =>
+    prim(name, 2, ([a, b], pos) => {
+      const x = st.forceInt(a!, pos); const y = st.forceInt(b!, pos)
+      if (typeof x === 'number' && typeof y === 'number' && x >= -(2 ** 31) && x < 2 ** 31 && y >= -(2 ** 31) && y < 2 ** 31) {
+        return Number(f(BigInt(x), BigInt(y)))
+      }
+      return normInt(f(BigInt(x), BigInt(y)))
+    })
+  bitop('bitAnd', (x, y) => x & y)
+  bitop('bitOr', (x, y) => x | y)
+  bitop('bitXor', (x, y) => x ^ y)
+  prim('lessThan', 2, ([a, b], pos) => st.lessThan(F(a!, pos), F(b!, pos), pos))
+  prim('ceil', 1, ([a], pos) => { const v = F(a!, pos); return v instanceof NixFloat ? toIntChecked(Math.ceil(v.v)) : st.forceNumber(v, pos) })
+  prim('floor', 1, ([a], pos) => { const v = F(a!, pos); return v instanceof NixFloat ? toIntChecked(Math.floor(v.v)) : st.forceNumber(v, pos) })
+
+  // ------------------------------------------------------------ control
+  prim('throw', 1, ([a], pos) => {
+    const s = st.coerceToString(a!, pos, new Set(), false, false)
+    throw new NixError('thrown', s)
+  })
+  prim('abort', 1, ([a], pos) => {
+    const s = st.coerceToString(a!, pos, new Set(), false, false)
+    throw new NixError('abort', `evaluation aborted with the following error message: '${s}'`)
+  })
+  prim('seq', 2, ([a, b], pos) => { F(a!, pos); return F(b!, pos) })
+  prim('deepSeq', 2, ([a, b], pos) => { forceDeep(st, a!, pos); return F(b!, pos) })
+  prim('tryEval', 1, ([a], pos) => {
+    try {
+      F(a!, pos)
+      return attrsOf([['success', true], ['value', a!]])
+    } catch (err) {
+      if (err instanceof NixError && err.catchable) return attrsOf([['success', false], ['value', false]])
+      throw err
+    }
+  })
+  prim('trace', 2, ([a, b], pos) => {
+    const v = F(a!, pos)
+    st.trace(`trace: ${typeof v === 'string' ? v : v instanceof NixString ? v.s : printValue(v)}`)
+    return F(b!, pos)
+  })
+  prim('addErrorContext', 2, ([a, b], pos) => {
+    try {
+      return F(b!, pos)
+    } catch (err) {
+      if (err instanceof NixError) {
+        const msg = st.coerceToString(a!, pos, new Set(), false, false)
+        err.addTrace(msg, undefined)
+      }
+      throw err
+    }
+  })
+
+  // ------------------------------------------------------------ attribute sets
+  prim('attrNames', 1, ([a], pos) => st.forceAttrs(a!, pos).keys().slice())
+  prim('attrValues', 1, ([a], pos) => { const s = st.forceAttrs(a!, pos); return s.keys().map((k) => s.get(k)!) })
+  prim('getAttr', 2, ([n, s], pos) => {
+    const name = st.forceStringNoCtx(n!, pos)
+    const set = st.forceAttrs(s!, pos)
+    return F(requireAttr('getAttr', name, set, pos), pos)
+  })
+  prim('hasAttr', 2, ([n, s], pos) => st.forceAttrs(s!, pos).has(st.forceStringNoCtx(n!, pos)))
+  prim('unsafeGetAttrPos', 2, ([n, s], pos) => {
+    const name = st.forceStringNoCtx(n!, pos)
+    const set = st.forceAttrs(s!, pos)
+    if (!set.has(name)) return null
+    return st.posToAttrs(set.posOf(name))
+  })
+  prim('removeAttrs', 2, ([s, l], pos) => {
+    const set = st.forceAttrs(s!, pos)
+    const names = st.forceList(l!, pos)
+    const drop = new Set<string>()
+    for (const x of names) drop.add(st.forceStringNoCtx(x, pos))
+    const b = new AttrsBuilder()
+    const shape = set.shape
+    for (let i = 0; i < shape.names.length; i++) {
+      const k = shape.names[i]!
+      if (!drop.has(k)) b.set(k, set.vals[i]!, shape.pos[i])
+    }
+    return b.finish()
+  })
+  prim('listToAttrs', 1, ([l], pos) => {
+    const list = st.forceList(l!, pos)
+    const b = new AttrsBuilder()
+    for (const x of list) {
+      const e = st.forceAttrs(x, pos)
+      const name = st.forceStringNoCtx(requireAttr('listToAttrs', 'name', e, pos), pos)
+      if (b.has(name)) continue
+      b.set(name, requireAttr('listToAttrs', 'value', e, pos), e.posOf('value'))
+    }
+    return b.finish()
+  })
+  prim('intersectAttrs', 2, ([a, b], pos) => {
+    const x = st.forceAttrs(a!, pos)
+    const y = st.forceAttrs(b!, pos)
+    const out = new AttrsBuilder()
+    const shape = y.shape
+    for (let i = 0; i < shape.names.length; i++) {
+      const k = shape.names[i]!
+      if (x.has(k)) out.set(k, y.vals[i]!, shape.pos[i])
+    }
+    return out.finish()
+  })
+  prim('catAttrs', 2, ([n, l], pos) => {
+    const name = st.forceStringNoCtx(n!, pos)
+    const out: Lazy[] = []
+    for (const x of st.forceList(l!, pos)) {
+      const v = st.forceAttrs(x, pos).get(name)
+      if (v !== undefined) out.push(v)
+    }
+    return out
+  })
+  prim('functionArgs', 1, ([f], pos) => {
+    const v = F(f!, pos)
+    if (v instanceof PrimOp || v instanceof PrimOpApp) return EMPTY_ATTRS
+    if (!(v instanceof Lambda)) throw new NixError('type', "'functionArgs' requires a function", pos)
+    const formals = v.info.formals
+    if (formals === undefined) return EMPTY_ATTRS
+    const m = new Map<string, Lazy>()
+    const pm = new Map<string, Pos>()
+    for (const fm of formals) { m.set(fm.name, fm.def !== undefined); pm.set(fm.name, fm.pos) }
+    return NixAttrs.fromMap(m, pm)
+  })
+  prim('mapAttrs', 2, ([f, s], pos) => {
+    const set = st.forceAttrs(s!, pos)
+    const fn = F(f!, pos)
+    // same names and positions: share the shape
+    const names = set.shape.names
+    const vals: Lazy[] = new Array(names.length)
+    for (let i = 0; i < names.length; i++) vals[i] = st.app2(fn, names[i]!, set.vals[i]!)
+    return new NixAttrs(set.shape, vals)
+  })
+  prim('zipAttrsWith', 2, ([f, l], pos) => {
+    const fn = F(f!, pos)
+    const acc = new Map<string, Lazy[]>()
+    for (const x of st.forceList(l!, pos)) {
+      const set = st.forceAttrs(x, pos)
+      for (const k of set.keys()) {
+        let arr = acc.get(k)
+        if (arr === undefined) acc.set(k, arr = [])
+        arr.push(set.get(k)!)
+      }
+    }
+    const m = new Map<string, Lazy>()
+    for (const [k, vs] of acc) m.set(k, st.app2(fn, k, vs))
+    return NixAttrs.fromMap(m)
+  })
+  prim('genericClosure', 1, ([a], pos) => {
+    const args = st.forceAttrs(a!, pos)
+    const start = requireAttr('genericClosure', 'startSet', args, pos)
+    const op = requireAttr('genericClosure', 'operator', args, pos)
+    const opFn = F(op, pos)
+    const work: Lazy[] = [...st.forceList(start, pos)]
+    const res: Lazy[] = []
+    const seenKeys = new Set<string>()
+    const seenOther: Value[] = []
+    const keyOf = (v: Value): string | undefined => {
+      if (typeof v === 'number' || typeof v === 'bigint') return `n${Number(v)}`
+      if (v instanceof NixFloat) return `n${v.v}`
+      if (typeof v === 'string') return `s${v}`
+      if (v instanceof NixString) return `s${v.s}`
+      if (v instanceof NixPath) return `p${v.p}`
+      return undefined
+    }
+    while (work.length > 0) {
+      const e = work.shift()!
+      const set = st.forceAttrs(e, pos)
+      const kl = set.get('key')
+      if (kl === undefined) throw new NixError('eval', "attribute 'key' required", pos)
+      const key = F(kl, pos)
+      const ks = keyOf(key)
+      if (ks !== undefined) {
+        if (seenKeys.has(ks)) continue
+        seenKeys.add(ks)
+      } else {
+        if (seenOther.some((o) => st.eqValues(o, key, pos))) continue
+        seenOther.push(key)
+      }
+      res.push(e)
+      for (const n of st.forceList(st.call(opFn, [e], pos), pos)) work.push(n)
+    }
+    return res
+  })
+
+  // ------------------------------------------------------------ lists
+  prim('length', 1, ([l], pos) => st.forceList(l!, pos).length)
+  prim('head', 1, ([l], pos) => {
+    const list = st.forceList(l!, pos)
+    if (list.length === 0) throw new NixError('eval', 'list index 0 is out of bounds', pos)
+    return F(list[0]!, pos)
+  })
+  prim('tail', 1, ([l], pos) => {
+    const list = st.forceList(l!, pos)
+    if (list.length === 0) throw new NixError('eval', "'tail' called on an empty list", pos)
+    return list.slice(1)
+  })
+  prim('elemAt', 2, ([l, n], pos) => {
+    const list = st.forceList(l!, pos)
+    const i = st.forceInt(n!, pos)
+    if (typeof i !== 'number' || i < 0 || i >= list.length) throw new NixError('eval', `list index ${i} is out of bounds`, pos)
+    return F(list[i]!, pos)
+  })
+  prim('elem', 2, ([x, l], pos) => {
+    for (const y of st.forceList(l!, pos)) if (st.eqValues(x!, y, pos)) return true
+    return false
+  })
+  prim('map', 2, ([f, l], pos) => {
+    const list = st.forceList(l!, pos)
+    const fn = F(f!, pos)
+    const out: Lazy[] = new Array(list.length)
+    for (let i = 0; i < list.length; i++) out[i] = st.app1(fn, list[i]!)
+    return out
+  })
+  prim('filter', 2, ([f, l], pos) => {
+    const fn = F(f!, pos)
+    const list = st.forceList(l!, pos)
+    const out: Lazy[] = []
+    for (const x of list) if (st.forceBool(st.call1(fn, x, pos), pos)) out.push(x)
+    return out.length === list.length ? list : out
+  })
+  prim('concatLists', 1, ([l], pos) => {
+    const out: Lazy[] = []
+    for (const x of st.forceList(l!, pos)) for (const y of st.forceList(x, pos)) out.push(y)
+    return out
+  })
+  prim('concatMap', 2, ([f, l], pos) => {
+    const fn = F(f!, pos)
+    const out: Lazy[] = []
+    for (const x of st.forceList(l!, pos)) for (const y of st.forceList(st.call1(fn, x, pos), pos)) out.push(y)
+    return out
+  })
+  prim("foldl'", 3, ([f, z, l], pos) => {
+    const fn = F(f!, pos)
+    const list = st.forceList(l!, pos)
+    let acc: Lazy = z!
+    if (list.length === 0) return F(acc, pos)
+    for (let i = 0; i < list.length; i++) acc = st.call2(fn, acc, list[i]!, pos)
+    return acc as Value
+  })
+  prim('genList', 2, ([f, n], pos) => {
+    const len = st.forceInt(n!, pos)
+    if (typeof len !== 'number' || len < 0) throw new NixError('eval', `cannot create list of size ${len}`, pos)
+    const fn = F(f!, pos)
+    const out: Lazy[] = new Array(len)
+    for (let i = 0; i < len; i++) out[i] = st.app1(fn, i)
+    return out
+  })
+  prim('all', 2, ([f, l], pos) => {
+    const fn = F(f!, pos)
+    for (const x of st.forceList(l!, pos)) if (!st.forceBool(st.call1(fn, x, pos), pos)) return false
+    return true
+  })
+  prim('any', 2, ([f, l], pos) => {
+    const fn = F(f!, pos)
+    for (const x of st.forceList(l!, pos)) if (st.forceBool(st.call1(fn, x, pos), pos)) return true
+    return false
+  })
+  prim('sort', 2, ([f, l], pos) => {
+    const fn = F(f!, pos)
+    const list = st.forceList(l!, pos)
+    for (const x of list) F(x, pos)
+    return mergeSort(list, (a, b) => st.forceBool(st.call2(fn, a, b, pos), pos))
+  })
+  prim('partition', 2, ([f, l], pos) => {
+    const fn = F(f!, pos)
+    const right: Lazy[] = []
+    const wrong: Lazy[] = []
+    for (const x of st.forceList(l!, pos)) (st.forceBool(st.call1(fn, x, pos), pos) ? right : wrong).push(x)
+    return attrsOf([['right', right], ['wrong', wrong]])
+  })
+  prim('groupBy', 2, ([f, l], pos) => {
+    const fn = F(f!, pos)
+    const m = new Map<string, Lazy[]>()
+    for (const x of st.forceList(l!, pos)) {
+      const k = st.forceStringNoCtx(st.call1(fn, x, pos), pos)
+      let arr = m.get(k)
+      if (arr === undefined) m.set(k, arr = [])
+      arr.push(x)
+    }
+    return NixAttrs.fromMap(m as Map<string, Lazy>)
+  })
+
+  // ------------------------------------------------------------ strings
+  prim('stringLength', 1, ([s], pos) => st.coerceToString(s!, pos, new Set(), false, true).length)
+  prim('substring', 3, ([a, b, s], pos) => {
+    const start = st.forceInt(a!, pos)
+    const len = st.forceInt(b!, pos)
+    const ctx = new Set<string>()
+    const text = st.coerceToString(s!, pos, ctx, false, true)
+    if (start < 0) throw new NixError('eval', "negative start position in 'substring'", pos)
+    const st0 = Number(start)
+    const end = len < 0 ? text.length : Math.min(text.length, st0 + Number(len))
+    return str(st0 >= text.length ? '' : text.slice(st0, end), ctx)
+  })
+  prim('toString', 1, ([a], pos) => {
+    const ctx = new Set<string>()
+    return str(st.coerceToString(a!, pos, ctx, true, false), ctx)
+  })
+  prim('concatStringsSep', 2, ([sep, l], pos) => {
+    const ctx = new Set<string>()
+    const sp = st.forceStr(sep!, pos, ctx)
+    const parts: string[] = []
+    for (const x of st.forceList(l!, pos)) parts.push(st.coerceToString(x, pos, ctx, false, true))
+    return str(parts.join(sp), ctx)
+  })
+  prim('replaceStrings', 3, ([f, t, s], pos) => {
+    const from = st.forceList(f!, pos)
+    const to = st.forceList(t!, pos)
+    if (from.length !== to.length) throw new NixError('eval', "'from' and 'to' arguments to 'replaceStrings' have different lengths", pos)
+    const froms = from.map((x) => st.forceStringNoCtx(x, pos))
+    const tos: Array<string | undefined> = new Array(to.length).fill(undefined)
+    const ctx = new Set<string>()
+    const text = st.forceStr(s!, pos, ctx)
+    let res = ''
+    for (let p = 0; p <= text.length;) {
+      let found = false
+      for (let i = 0; i < froms.length; i++) {
+        const fr = froms[i]!
+        if (text.startsWith(fr, p)) {
+          found = true
+          let rep = tos[i]
+          if (rep === undefined) rep = tos[i] = st.forceStr(to[i]!, pos, ctx)
+          res += rep
+          if (fr.length === 0) {
+            if (p < text.length) res += text[p]
+            p++
+          } else p += fr.length
+          break
+        }
+      }
+      if (!found) {
+        if (p < text.length) res += text[p]
+        p++
+      }
+    }
+    return str(res, ctx)
+  })
+  prim('match', 2, ([r, s], pos) => {
+    const re = compileRegex(st.forceStringNoCtx(r!, pos), pos)
+    const text = st.forceStr(s!, pos)
+    const m = re.anchored.exec(text)
+    if (m === null) return null
+    const out: Lazy[] = []
+    for (let i = 1; i < m.length; i++) out.push(m[i] === undefined ? null : m[i]!)
+    return out
+  })
+  prim('split', 2, ([r, s], pos) => {
+    const re = compileRegex(st.forceStringNoCtx(r!, pos), pos)
+    const text = st.forceStr(s!, pos)
+    const g = re.global
+    g.lastIndex = 0
+    const out: Lazy[] = []
+    let prev = 0
+    for (;;) {
+      const m = g.exec(text)
+      if (m === null) break
+      out.push(text.slice(prev, m.index))
+      const groups: Lazy[] = []
+      for (let i = 1; i < m.length; i++) groups.push(m[i] === undefined ? null : m[i]!)
+      out.push(groups)
+      prev = m.index + m[0].length
+      if (m[0].length === 0) {
+        if (g.lastIndex >= text.length) { g.lastIndex = text.length + 1 }
+        else g.lastIndex++
+        if (m.index >= text.length) break
+      }
+    }
+    out.push(text.slice(prev))
+    return out
+  })
+  prim('splitVersion', 1, ([s], pos) => splitVersion(st.coerceToString(s!, pos, new Set(), false, true)))
+  prim('compareVersions', 2, ([a, b], pos) => compareVersions(st.forceStringNoCtx(a!, pos), st.forceStringNoCtx(b!, pos)))
+  prim('parseDrvName', 1, ([s], pos) => {
+    const [name, version] = parseDrvName(st.forceStringNoCtx(s!, pos))
+    return attrsOf([['name', name], ['version', version]])
+  })
+  prim('baseNameOf', 1, ([a], pos) => {
+    const ctx = new Set<string>()
+    return str(baseNameOfStr(st.coerceToString(a!, pos, ctx, false, false)), ctx)
+  })
+  prim('dirOf', 1, ([a], pos) => {
+    const v = F(a!, pos)
+    if (v instanceof NixPath) return new NixPath(dirOfStr(v.p))
+    const ctx = new Set<string>()
+    return str(dirOfStr(st.coerceToString(v, pos, ctx, false, false)), ctx)
+  })
+  prim('toPath', 1, ([a], pos) => {
+    const ctx = new Set<string>()
+    const p = st.coerceToPath(a!, pos, ctx)
+    return str(p, ctx)
+  })
+  prim('hashString', 2, ([a, s], pos) => {
+    const algo = st.forceStringNoCtx(a!, pos)
+    const h = HASH_ALGOS[algo]
+    if (h === undefined) throw new NixError('eval', `unknown hash algorithm '${algo}'`, pos)
+    const text = st.forceStr(s!, pos)
+    return createHash(h).update(text, 'latin1').digest('hex')
+  })
+  prim('hashFile', 2, ([a, p], pos) => {
+    const algo = st.forceStringNoCtx(a!, pos)
+    const h = HASH_ALGOS[algo]
+    if (h === undefined) throw new NixError('eval', `unknown hash algorithm '${algo}'`, pos)
+    const path = st.realisePath(p!, pos)
+    return createHash(h).update(st.io.readFileBytes(path, pos)).digest('hex')
+  })
+
+  // ------------------------------------------------------------ string context
+  prim('unsafeDiscardStringContext', 1, ([a], pos) => st.coerceToString(a!, pos, new Set(), false, false))
+  prim('hasContext', 1, ([a], pos) => F(st.forceString(a!, pos)) instanceof NixString)
+  prim('unsafeDiscardOutputDependency', 1, ([a], pos) => {
+    const ctx = new Set<string>()
+    const s = st.coerceToString(a!, pos, ctx, false, false)
+    const out = new Set<string>()
+    for (const c of ctx) out.add(c.startsWith('=') ? c.slice(1) : c)
+    return str(s, out)
+  })
+  prim('getContext', 1, ([a], pos) => {
+    const v = st.forceString(a!, pos)
+    const m = new Map<string, { path: boolean; all: boolean; outputs: string[] }>()
+    const entry = (p: string): { path: boolean; all: boolean; outputs: string[] } => {
+      let e = m.get(p)
+      if (e === undefined) m.set(p, e = { path: false, all: false, outputs: [] })
+      return e
+    }
+    if (v instanceof NixString) {
+      for (const c of v.ctx) {
+        if (c.startsWith('=')) entry(c.slice(1)).all = true
+        else if (c.startsWith('!')) {
+          const i = c.indexOf('!', 1)
+          entry(c.slice(i + 1)).outputs.push(c.slice(1, i))
+        } else entry(c).path = true
+      }
+    }
+    const res = new Map<string, Lazy>()
+    for (const [p, e] of m) {
+      const info: Array<[string, Lazy]> = []
+      if (e.all) info.push(['allOutputs', true])
+      if (e.outputs.length > 0) info.push(['outputs', e.outputs.sort(byteCompare)])
+      if (e.path) info.push(['path', true])
+      res.set(p, attrsOf(info))
+    }
+    return NixAttrs.fromMap(res)
+  })
+  prim('appendContext', 2, ([a, b], pos) => {
+    const ctx = new Set<string>()
+    const s = st.forceStr(a!, pos, ctx)
+    const set = st.forceAttrs(b!, pos)
+    for (const p of set.keys()) {
+      if (!p.startsWith(st.storeDir + '/')) throw new NixError('eval', `context key '${p}' is not a store path`, pos)
+      const info = st.forceAttrs(set.get(p)!, pos)
+      const path = info.get('path')
+      if (path !== undefined && st.forceBool(path, pos)) ctx.add(p)
+      const all = info.get('allOutputs')
+      if (all !== undefined && st.forceBool(all, pos)) {
+        if (!p.endsWith('.drv')) throw new NixError('eval', `tried to add all-outputs context of ${p}, which is not a derivation, to a string`, pos)
+        ctx.add(`=${p}`)
+      }
+      const outs = info.get('outputs')
+      if (outs !== undefined) {
+        const list = st.forceList(outs, pos)
+        if (list.length > 0 && !p.endsWith('.drv')) throw new NixError('eval', `tried to add derivation output context of ${p}, which is not a derivation, to a string`, pos)
+        for (const o of list) ctx.add(`!${st.forceStringNoCtx(o, pos)}!${p}`)
+      }
+    }
+    return str(s, ctx)
+  })
+
+  // ------------------------------------------------------------ serialisation
+  prim('toJSON', 1, ([a], pos) => {
+    const ctx = new Set<string>()
+    return str(toJSON(st, a!, ctx, pos), ctx)
+  })
+  prim('fromJSON', 1, ([a], pos) => fromJSON(st.forceStr(a!, pos), pos))
+  prim('toXML', 1, ([a], pos) => {
+    const ctx = new Set<string>()
+    return str(toXML(st, a!, true, false, ctx, pos), ctx)
+  })
+  prim('fromTOML', 1, ([a], pos) => fromTOML(st.forceStr(a!, pos), pos))
+
+  // ------------------------------------------------------------ environment and files
+  prim('getEnv', 1, ([a], pos) => st.io.getEnv(st.forceStringNoCtx(a!, pos)) ?? '')
+  prim('pathExists', 1, ([a], pos) => {
+    const p = st.realisePath(a!, pos, false)
+    return st.io.pathExists(p)
+  })
+  prim('readFile', 1, ([a], pos) => {
+    const p = st.realisePath(a!, pos)
+    return st.io.readFileBytes(p, pos).toString('latin1')
+  })
+  prim('readDir', 1, ([a], pos) => {
+    const p = st.realisePath(a!, pos)
+    const m = new Map<string, Lazy>()
+    for (const [name, type] of st.io.readDir(p, pos)) m.set(name, type)
+    return NixAttrs.fromMap(m)
+  })
+  prim('import', 1, ([a], pos) => st.importPath(st.realisePath(a!, pos), pos))
+  prim('scopedImport', 2, ([s, a], pos) => {
+    const scope = st.forceAttrs(s!, pos)
+    return st.importPath(st.realisePath(a!, pos), pos, scope)
+  })
+  prim('findFile', 2, ([sp, p], pos) => {
+    const path = st.forceStringNoCtx(p!, pos)
+    return new NixPath(st.findFile(st.forceList(sp!, pos), path, pos))
+  })
+
+  // ------------------------------------------------------------ store (a later issue)
+  for (const name of ['derivationStrict', 'toFile', 'filterSource', 'path', 'storePath', 'fetchurl', 'fetchTarball', 'fetchGit', 'fetchMercurial', 'fetchTree']) {
+    const arity = name === 'toFile' || name === 'filterSource' ? 2 : 1
+    prim(name, arity, notSupported(name))
+  }
+  prim('placeholder', 1, ([a], pos) => {
+    const out = st.forceStringNoCtx(a!, pos)
+    return `/${nixBase32(createHash('sha256').update(`nix-output:${out}`).digest())}`
+  })
+
+  // `derivation` is written in Nix; EvalState puts it in this slot
+  add('derivation', null)
+  builtins.set('builtins', null)
+  const builtinsSet = NixAttrs.fromMap(builtins)
+  builtinsSet.vals[builtinsSet.shape.slotOf('builtins')!] = builtinsSet
+  st.base.set('builtins', builtinsSet)
+}
+
+function toIntChecked(x: number): number | bigint {
+  if (Number.isSafeInteger(x)) return x
+  return normInt(BigInt(Math.trunc(x)))
+}
+
+const BASE32 = '0123456789abcdfghijklmnpqrsvwxyz'
+/** Nix's base-32 (used by `placeholder`). */
+function nixBase32(bytes: Uint8Array): string {
+  const len = Math.floor((bytes.length * 8 - 1) / 5) + 1
+  let out = ''
+  for (let n = len - 1; n >= 0; n--) {
+    const b = n * 5
+    const i = Math.floor(b / 8)
+    const j = b % 8
+    const c = (bytes[i]! >> j) | (i >= bytes.length - 1 ? 0 : bytes[i + 1]! << (8 - j))
+    out += BASE32[c & 0x1f]
+  }
+  return out
+}
+

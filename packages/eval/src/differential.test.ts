@@ -1,0 +1,217 @@
+/**
+ * Differential testing against real Nix: a seeded generator of well-typed expressions,
+ * evaluated by `nix-instantiate --eval --strict --json` and by us; outputs must be equal.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { runInstantiate } from './index.js'
+
+const hasNix = (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(`${d}/nix-instantiate`))
+
+/** mulberry32: a small deterministic PRNG. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+type Ty = 'int' | 'bool' | 'str' | 'list' | 'attrs' | 'float'
+
+class Gen {
+  private readonly r: () => number
+  private vars = 0
+  constructor(seed: number) {
+    this.r = rng(seed)
+  }
+  private int(n: number): number {
+    return Math.floor(this.r() * n)
+  }
+  private pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!
+  }
+  private name(): string {
+    return this.pick(['a', 'b', 'c', 'foo', 'bar', 'x-y', "z'", '_u'])
+  }
+  private strLit(): string {
+    return JSON.stringify(this.pick(['', 'a', 'hello', 'x y', 'é', 'tab\there', '1.2.3', 'a-b-c', '${', 'q"q']))
+      .replace(/\$\{/g, '\\${')
+  }
+
+  expr(ty: Ty, d: number): string {
+    if (d <= 0) return this.leaf(ty)
+    const k = this.int(10)
+    // generic forms, valid for every type
+    if (k === 0) {
+      const v = `v${this.vars++}`
+      return `(let ${v} = ${this.expr(ty, d - 1)}; in ${v})`
+    }
+    if (k === 1) return `(if ${this.expr('bool', d - 1)} then ${this.expr(ty, d - 1)} else ${this.expr(ty, d - 1)})`
+    if (k === 2) {
+      const v = `v${this.vars++}`
+      return `((${v}: ${v}) ${this.expr(ty, d - 1)})`
+    }
+    if (k === 3) return `({ p = ${this.expr(ty, d - 1)}; }).p`
+    return this.specific(ty, d - 1)
+  }
+
+  private leaf(ty: Ty): string {
+    switch (ty) {
+      case 'int': return this.pick(['0', '1', '7', '42', '1000000007', '9223372036854775807', '4611686018427387904', '(-3)'])
+      case 'float': return this.pick(['0.5', '1.0', '3.25', '1.0e-5', '123456.789', '0.1'])
+      case 'bool': return this.pick(['true', 'false'])
+      case 'str': return this.strLit()
+      case 'list': return this.pick(['[ ]', '[ 1 2 3 ]', '[ "a" "b" ]', '[ [ 1 ] { } ]'])
+      case 'attrs': return this.pick(['{ }', '{ a = 1; }', '{ b = "x"; c = [ ]; }', 'rec { a = 1; b = a + 1; }'])
+    }
+  }
+
+  private specific(ty: Ty, d: number): string {
+    const e = (t: Ty): string => this.expr(t, d)
+    switch (ty) {
+      case 'int': return this.pick([
+        () => `(${e('int')} + ${e('int')})`,
+        () => `(${e('int')} - ${e('int')})`,
+        () => `(${e('int')} * ${e('int')})`,
+        () => `(${e('int')} / ${this.pick(['2', '3', '(-7)', '1000'])})`,
+        () => `(builtins.length ${e('list')})`,
+        () => `(builtins.stringLength ${e('str')})`,
+        () => `(builtins.length (builtins.attrNames ${e('attrs')}))`,
+        () => `(builtins.bitXor ${e('int')} ${e('int')})`,
+        () => `(builtins.foldl' (x: y: x + y) 0 (builtins.genList (i: i * ${e('int')}) 10))`,
+        () => `(builtins.compareVersions ${e('str')} ${e('str')})`,
+        () => `(builtins.floor ${e('float')})`,
+      ])()
+      case 'float': return this.pick([
+        () => `(${e('float')} + ${e('int')})`,
+        () => `(${e('float')} * ${e('float')})`,
+        () => `(${e('float')} / 3)`,
+        () => `(${e('int')} - ${e('float')})`,
+      ])()
+      case 'bool': return this.pick([
+        () => `(${e('int')} < ${e('int')})`,
+        () => `(${e('str')} < ${e('str')})`,
+        () => `(${e('int')} == ${e('float')})`,
+        () => `(${e('list')} == ${e('list')})`,
+        () => `(${e('attrs')} == ${e('attrs')})`,
+        () => `(!${e('bool')})`,
+        () => `(${e('bool')} && ${e('bool')})`,
+        () => `(${e('bool')} -> ${e('bool')})`,
+        () => `(${e('attrs')} ? ${this.name()})`,
+        () => `(builtins.elem ${e('int')} ${e('list')})`,
+        () => `(builtins.isString ${e(this.pick(['str', 'int'] as const))})`,
+        () => `(builtins.match "[a-z]*" ${e('str')} != null)`,
+      ])()
+      case 'str': return this.pick([
+        () => `(${e('str')} + ${e('str')})`,
+        () => `"<\${${e('str')}}>"`,
+        () => `(toString ${e('int')})`,
+        () => `(toString ${e('float')})`,
+        () => `(builtins.substring ${this.int(4)} (${this.int(5) - 1}) ${e("str")})`,
+        () => `(builtins.concatStringsSep "," (builtins.map builtins.toJSON ${e("list")}))`,
+        () => `(builtins.replaceStrings [ "a" "" ] [ "A" "." ] ${e('str')})`,
+        () => `(builtins.toJSON ${e(this.pick(['list', 'attrs', 'str', 'float'] as const))})`,
+        () => `(builtins.hashString "sha1" ${e('str')})`,
+        () => `(builtins.typeOf ${e(this.pick(['int', 'list', 'attrs', 'float'] as const))})`,
+        () => `''\n  ${this.pick(['x', 'y z'])}\n    \${${e('str')}}\n  ''`,
+      ])()
+      case 'list': return this.pick([
+        () => `[ ${e('int')} ${e('str')} ${e('attrs')} ]`,
+        () => `(${e('list')} ++ ${e('list')})`,
+        () => `(builtins.map (x: [ x ]) ${e('list')})`,
+        () => `(builtins.filter builtins.isInt ${e('list')})`,
+        () => `(builtins.genList (i: i * i) ${this.int(6)})`,
+        () => `(builtins.sort builtins.lessThan [ ${e('int')} ${e('int')} ${e('int')} ])`,
+        () => `(builtins.attrNames ${e('attrs')})`,
+        () => `(builtins.attrValues ${e('attrs')})`,
+        () => `(builtins.split "(a|b)" ${e('str')})`,
+        () => `(builtins.splitVersion ${e('str')})`,
+        () => `(builtins.concatLists [ ${e('list')} ${e('list')} ])`,
+      ])()
+      case 'attrs': return this.pick([
+        () => `{ ${this.name()} = ${e("int")}; "s ${this.name()}" = ${e("str")}; }`,
+        () => `(${e('attrs')} // ${e('attrs')})`,
+        () => `(builtins.mapAttrs (n: v: n) ${e('attrs')})`,
+        () => `(builtins.removeAttrs ${e('attrs')} [ "a" "b" ])`,
+        () => `(builtins.listToAttrs [ { name = ${e('str')}; value = ${e('int')}; } ])`,
+        () => `(builtins.intersectAttrs ${e('attrs')} ${e('attrs')})`,
+        () => `(builtins.partition builtins.isString ${e('list')})`,
+        () => `({ a.b.c = ${e('int')}; a.b.d = ${e('str')}; })`,
+        () => `(let f = { a ? ${e('int')}, ... }@s: s // { inherit a; }; in f ${e('attrs')})`,
+        () => `(with ${e('attrs')}; { r = builtins.length [ ]; })`,
+        () => `(builtins.parseDrvName ${e('str')})`,
+      ])()
+    }
+  }
+}
+
+function corpus(seed: number, n: number): string[] {
+  const g = new Gen(seed)
+  const out: string[] = []
+  const types: Ty[] = ['int', 'bool', 'str', 'list', 'attrs', 'float']
+  for (let i = 0; i < n; i++) out.push(g.expr(types[i % types.length]!, 1 + (i % 4)))
+  return out
+}
+
+describe('generated corpus', () => {
+  it('is deterministic for a seed', () => {
+    expect(corpus(7, 20)).toEqual(corpus(7, 20))
+    expect(corpus(7, 20)).not.toEqual(corpus(8, 20))
+  })
+  it('evaluates without errors in our evaluator', () => {
+    const exprs = corpus(1, 120)
+    const r = runInstantiate({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [`[ ${exprs.join('\n')} ]`] })
+    expect(r.stderr).toBe('')
+    expect(r.exitCode).toBe(0)
+  })
+})
+
+describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json', () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`seed ${seed}: 120 expressions`, () => {
+      const exprs = corpus(seed, 120)
+      const text = `[ ${exprs.join('\n')} ]`
+      const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '-E', text], {
+        cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' }, maxBuffer: 1 << 26,
+      })
+      expect(nix.stderr.toString()).toBe('')
+      const ours = runInstantiate({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
+      const want = JSON.parse(nix.stdout.toString('utf8')) as unknown[]
+      const got = JSON.parse(Buffer.from(ours.stdout, 'latin1').toString('utf8')) as unknown[]
+      // compare element by element for a readable failure
+      for (let i = 0; i < exprs.length; i++) expect({ expr: exprs[i], value: got[i] }).toEqual({ expr: exprs[i], value: want[i] })
+      expect(Buffer.from(ours.stdout, 'latin1')).toEqual(nix.stdout)
+    })
+  }
+  it('seed 5: text output of --strict (not JSON)', () => {
+    const text = `[ ${corpus(5, 120).join('\n')} ]`
+    const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '-E', text], {
+      cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' }, maxBuffer: 1 << 26,
+    })
+    expect(nix.stderr.toString()).toBe('')
+    const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [text], cwd: '/tmp' })
+    expect(Buffer.from(ours.stdout, 'latin1').toString('utf8')).toBe(nix.stdout.toString('utf8'))
+  })
+  it('fromTOML and fromJSON documents', () => {
+    const toml = [
+      'title = "t"', 'int = +1_000', 'neg = -17', 'hex = 0xDEAD_beef', 'oct = 0o755', 'bin = 0b1101',
+      'flt = 6.626e-34', 'flt2 = -0.5', 'yes = true', "lit = 'C:\\x'", 'esc = "a\\tb\\u00e9"',
+      'ml = """', 'one', 'two"""', 'arr = [ 1, [ "a", "b" ], { x = 1 } ]', 'dotted.key.path = 1',
+      '"quoted key" = 2', '[tbl]', 'k = "v"', '[tbl.sub]', 'z = []', '[[aot]]', 'n = 1', '[[aot]]', 'n = 2',
+      '[[aot.inner]]', 'm = 3',
+    ].join('\n')
+    const json = '{"a": [1, -2.5e3, true, null, "x\\u00e9\\n"], "b": {"c": {}}, "d": 9007199254740993}'
+    const expr = `[ (builtins.fromTOML ${JSON.stringify(toml)}) (builtins.fromJSON ${JSON.stringify(json)}) ]`
+      .replace(/\$\{/g, '\\${')
+    const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '-E', expr], { cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
+    expect(nix.stderr.toString()).toBe('')
+    const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [expr], cwd: '/tmp' })
+    expect(ours.stderr).toBe('')
+    expect(Buffer.from(ours.stdout, 'latin1').toString('utf8')).toBe(nix.stdout.toString('utf8'))
+  })
+})

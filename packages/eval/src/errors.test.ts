@@ -1,0 +1,154 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { NixError, runInstantiate } from './index.js'
+
+const hasNix = (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(`${d}/nix-instantiate`))
+const utf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8')
+
+const run = (expr: string, extra: string[] = []): { stderr: string; exitCode: number } => {
+  const r = runInstantiate({ mode: 'eval', fromArgs: true, items: [expr], showTrace: extra.includes('--show-trace'), cwd: '/tmp' })
+  return { stderr: utf8(r.stderr), exitCode: r.exitCode }
+}
+
+/** One expression per error class, with what Nix 2.8 prints (captured from nix-instantiate). */
+const ERRORS: Array<[string, string, string]> = [
+  ['undefined variable (parse time)', 'x', `error: undefined variable 'x'
+
+       at «string»:1:1:
+
+            1| x
+             | ^
+`],
+  ['type error', '1 + "a"', `error: cannot add a string to an integer
+
+       at «string»:1:5:
+
+            1| 1 + "a"
+             |     ^
+`],
+  ['coercion', '"${1}"', `error: cannot coerce an integer to a string
+
+       at «string»:1:2:
+
+            1| "\${1}"
+             |  ^
+`],
+  ['missing attribute with suggestions', '{ a = 1; b = 2; c = 3; }.d', `error: attribute 'd' missing
+
+       at «string»:1:1:
+
+            1| { a = 1; b = 2; c = 3; }.d
+             | ^
+       Did you mean one of a, b or c?
+`],
+  ['assertion', 'assert 1 == 2; 1', `error: assertion '(1 == 2)' failed
+
+       at «string»:1:1:
+
+            1| assert 1 == 2; 1
+             | ^
+`],
+  ['infinite recursion', 'let x = x; in x', `error: infinite recursion encountered
+
+       at «string»:1:9:
+
+            1| let x = x; in x
+             |         ^
+`],
+  ['throw', 'throw "foo"', 'error: foo\n'],
+  ['abort', 'abort "foo"', "error: evaluation aborted with the following error message: 'foo'\n"],
+  ['not a function', '(x: x) 1 2', `error: attempt to call something which is not a function but an integer
+
+       at «string»:1:1:
+
+            1| (x: x) 1 2
+             | ^
+`],
+  ['missing argument', 'let f = {a}: a; in f {}', `error: 'f' at (string):1:9 called without required argument 'a'
+
+       at «string»:1:20:
+
+            1| let f = {a}: a; in f {}
+             |                    ^
+`],
+  ['unexpected argument', 'let f = {a}: a; in f {a=1;b=2;}', `error: 'f' at (string):1:9 called with unexpected argument 'b'
+
+       at «string»:1:20:
+
+            1| let f = {a}: a; in f {a=1;b=2;}
+             |                    ^
+       Did you mean a?
+`],
+  ['list index', 'builtins.head []', `error: list index 0 is out of bounds
+
+       at «string»:1:1:
+
+            1| builtins.head []
+             | ^
+`],
+  ['syntax error', '{ a = 1 }', `error: syntax error, unexpected '}', expecting ';'
+
+       at «string»:1:9:
+
+            1| { a = 1 }
+             |         ^
+`],
+  ['duplicate attribute', 'let a = 1; in { inherit a; a = 2; }', `error: attribute 'a' already defined at (string):1:24
+
+       at «string»:1:28:
+
+            1| let a = 1; in { inherit a; a = 2; }
+             |                            ^
+`],
+  ['error inside a function', 'let f = x: x.y; in f { z = 1; }', `error: attribute 'y' missing
+
+       at «string»:1:12:
+
+            1| let f = x: x.y; in f { z = 1; }
+             |            ^
+       Did you mean z?
+`],
+  ['error under an attribute, with the trace hint', 'let s = { a = 1; }; in s.a.b', `error: value is an integer while a set was expected
+
+       at «string»:1:24:
+
+            1| let s = { a = 1; }; in s.a.b
+             |                        ^
+(use '--show-trace' to show detailed location information)
+`],
+  ['stack overflow', 'let f = x: f x; in f 1', 'error: stack overflow (possible infinite recursion)\n'],
+]
+
+describe('error messages as Nix prints them', () => {
+  it.each(ERRORS)('%s', (_name, expr, want) => {
+    const r = run(expr)
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toBe(want)
+  })
+
+  it('shows the trace with --show-trace', () => {
+    const r = run('let f = x: x.y; in f { z = 1; }', ['--show-trace'])
+    expect(r.stderr).toContain("… while evaluating 'f'\n\n       at «string»:1:9:")
+    expect(r.stderr).toContain('… from call site')
+  })
+
+  it('uses typed errors in the library', () => {
+    try {
+      runInstantiate({ mode: 'eval', fromArgs: true, items: ['('] })
+    } catch {
+      expect.unreachable()
+    }
+    const e = new NixError('thrown', 'x')
+    expect(e.catchable).toBe(true)
+  })
+})
+
+describe.skipIf(!hasNix)('error messages against real nix-instantiate', () => {
+  it.each(ERRORS.filter(([n]) => n !== 'stack overflow'))('%s', (_name, expr) => {
+    const nix = spawnSync('nix-instantiate', ['--eval', '-E', expr], { cwd: '/tmp', encoding: 'utf8', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
+    const ours = run(expr)
+    expect(ours.exitCode).toBe(nix.status)
+    expect(ours.stderr).toBe(nix.stderr)
+  })
+})

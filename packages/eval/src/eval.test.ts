@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest'
+import { evalString, printValue, runInstantiate, forceDeep } from './index.js'
+
+/** `nix-instantiate --eval --strict -E expr` stdout (or stderr on failure). */
+const ev = (expr: string, extra: { json?: boolean; strict?: boolean } = {}): string => {
+  const r = runInstantiate({ mode: 'eval', strict: extra.strict ?? true, output: extra.json === true ? 'json' : 'nix', fromArgs: true, items: [expr], cwd: '/tmp' })
+  return r.exitCode === 0 ? r.stdout.replace(/\n$/, '') : r.stderr
+}
+
+// Expected outputs were produced by nix-instantiate 2.8.0.
+const CASES: Array<[string, string]> = [
+  ['1 + 2 * 3 - 4 / 2', '5'],
+  ['9223372036854775807 + 1', '-9223372036854775808'],
+  ['4611686018427387904 * 4', '0'],
+  ['9007199254740993 / 3', '3002399751580331'],
+  ['7 / -2', '-3'],
+  ['0.1 + 0.2', '0.3'],
+  ['[ 1.0e-5 0.0001 100000.0 1234567.0 1.5 ]', '[ 1e-05 0.0001 100000 1.23457e+06 1.5 ]'],
+  ['"a${"b"}\\n\\t\\"\\\\" + "\\${x}"', '"ab\\n\\t\\"\\\\\\${x}"'],
+  ['let a = { x = 1; }; in [ a a ]', '[ { x = 1; } «repeated» ]'],
+  ['{ "a b" = 1; c = x: x; d = map; e = map (x: x); }', '{ "a b" = 1; c = <LAMBDA>; d = <PRIMOP>; e = <PRIMOP-APP>; }'],
+  ['rec { a = 1; b = a; __overrides = { a = 2; }; }', '{ __overrides = { a = 2; }; a = 2; b = 2; }'],
+  ['let x = 1; in with { x = 2; y = 3; }; with { y = 4; }; [ x y ]', '[ 1 4 ]'],
+  ['with { map = 1; }; builtins.isFunction map', 'true'],
+  ['let a = "x"; in { ${a} = 1; "${a}y" = 2; ${null} = 3; }', '{ x = 1; xy = 2; }'],
+  ['{ a = 1; } // { b = 2; } // { a = 3; }', '{ a = 3; b = 2; }'],
+  ['let f = { a, b ? a + 1, ... }@args: [ a b args.c ]; in f { a = 1; c = 3; }', '[ 1 2 3 ]'],
+  ['{ a = 1; }.a.b or 2', '2'],
+  ['{ a.b.c = 1; } ? a.b.c', 'true'],
+  ['"a" < "b" && [ 1 2 ] < [ 1 3 ] && !(2 < 1.5)', 'true'],
+  ['builtins.sort builtins.lessThan [ 3 1 2 ]', '[ 1 2 3 ]'],
+  ['builtins.sort (a: b: a.k < b.k) [ { k = 1; v = "a"; } { k = 0; v = "b"; } { k = 1; v = "c"; } ]',
+    '[ { k = 0; v = "b"; } { k = 1; v = "a"; } { k = 1; v = "c"; } ]'],
+  ['builtins.split "(a)|b" "xaybz"', '[ "x" [ "a" ] "y" [ null ] "z" ]'],
+  ['builtins.split "a*" "baaac"', '[ "" [ ] "b" [ ] "" [ ] "c" [ ] "" ]'],
+  ['builtins.match "([a-z]+)([0-9]*)" "abc123"', '[ "abc" "123" ]'],
+  ['builtins.match "[[:alpha:]]+" "ab1"', 'null'],
+  ['builtins.replaceStrings [ "" "a" ] [ "-" "b" ] "xay"', '"-x-a-y-"'],
+  ['builtins.toString [ 1 [ ] [ 2 ] null true false 1.5 "x" ]', '"1 2  1  1.500000 x"'],
+  ['builtins.substring 1 2 "hello"', '"el"'],
+  ['builtins.stringLength "é"', '2'],
+  ['builtins.compareVersions "1.2.3" "1.2pre"', '1'],
+  ['builtins.splitVersion "1.2.3pre-foo"', '[ "1" "2" "3" "pre" "foo" ]'],
+  ['builtins.parseDrvName "hello-2.1.0-rc1"', '{ name = "hello"; version = "2.1.0-rc1"; }'],
+  ['builtins.genericClosure { startSet = [ { key = 1; } ]; operator = x: if x.key < 3 then [ { key = x.key + 1; } ] else [ ]; }',
+    '[ { key = 1; } { key = 2; } { key = 3; } ]'],
+  ['builtins.functionArgs ({ a, b ? 1 }: a)', '{ a = false; b = true; }'],
+  ['builtins.tryEval (throw "x")', '{ success = false; value = false; }'],
+  ['builtins.tryEval (assert false; 1)', '{ success = false; value = false; }'],
+  ['builtins.groupBy (x: if x > 2 then "big" else "small") [ 1 2 3 ]', '{ big = [ 3 ]; small = [ 1 2 ]; }'],
+  ['builtins.zipAttrsWith (n: v: v) [ { a = 1; } { a = 2; b = 3; } ]', '{ a = [ 1 2 ]; b = [ 3 ]; }'],
+  ['builtins.listToAttrs [ { name = "a"; value = 1; } { name = "a"; value = 2; } ]', '{ a = 1; }'],
+  ['builtins.hashString "sha256" "abc"', '"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"'],
+  ['builtins.placeholder "out"', '"/1rz4g4znpzjwh1xymhjpm42vipw92pr73vdgl6xs1hycac8kf2n9"'],
+  ['builtins.fromJSON "{\\"a\\": [1, 2.5, -3e2, \\"\\\\u00e9\\"], \\"b\\": null}"', '{ a = [ 1 2.5 -300 "é" ]; b = null; }'],
+  ['builtins.fromTOML "a = 1\\n[b]\\nc = \\"x\\""', '{ a = 1; b = { c = "x"; }; }'],
+  ['builtins.toXML { a = [ 1 "x" ]; }', '"<?xml version=\'1.0\' encoding=\'utf-8\'?>\\n<expr>\\n  <attrs>\\n    <attr name=\\"a\\">\\n      <list>\\n        <int value=\\"1\\" />\\n        <string value=\\"x\\" />\\n      </list>\\n    </attr>\\n  </attrs>\\n</expr>\\n"'],
+  ["builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 100000)", '4999950000'],
+  ['let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 300', '300'],
+]
+
+describe('evaluation (outputs of nix-instantiate --eval --strict)', () => {
+  it.each(CASES)('%s', (expr, want) => {
+    expect(ev(expr)).toBe(Buffer.from(want, 'utf8').toString('latin1'))
+  })
+})
+
+describe('laziness', () => {
+  it('does not evaluate what is not needed', () => {
+    expect(ev('let x = throw "no"; in [ 1 (builtins.length [ x x ]) ]')).toBe('[ 1 2 ]')
+    expect(ev('builtins.seq { a = throw "no"; } 1')).toBe('1')
+  })
+  it('prints unevaluated values as <CODE> without --strict', () => {
+    expect(ev('[ (1 + 1) null ]', { strict: false })).toBe('[ <CODE> null ]')
+  })
+  it('reports infinite recursion with the position that forced it', () => {
+    expect(ev('let x = x; in x')).toContain("error: infinite recursion encountered\n\n       at «string»:1:9:".replace(/«|»/g, (c) => Buffer.from(c, 'utf8').toString('latin1')))
+  })
+  it('turns a JS stack overflow into a Nix error', () => {
+    const r = runInstantiate({ mode: 'eval', fromArgs: true, items: ['let f = x: f x; in f 1'] })
+    expect(r.exitCode).toBe(1)
+    expect(r.stackOverflow).toBe(true)
+    expect(r.stderr).toBe('error: stack overflow (possible infinite recursion)\n')
+  })
+  it('deep-forces with an explicit stack', () => {
+    const { value, state } = evalString('builtins.genList (x: [ x ]) 200000')
+    forceDeep(state, value)
+    expect(printValue(value).length).toBeGreaterThan(200000)
+  })
+})
+
+describe('JSON output', () => {
+  it('is compact and sorted', () => {
+    expect(ev('{ b = [ 1 1.5 "a\\nb" null true ]; a = { }; }', { json: true })).toBe('{"a":{},"b":[1,1.5,"a\\nb",null,true]}')
+  })
+  it('without --strict fails on unevaluated values, keeping what was printed', () => {
+    const r = runInstantiate({ mode: 'eval', output: 'json', fromArgs: true, items: ['{ a = 1 + 1; }'] })
+    expect(r.exitCode).toBe(1)
+    expect(r.stdout).toBe('{"a":}')
+    expect(r.stderr.split('\n')[0]).toBe('error: cannot convert a thunk to JSON')
+  })
+})

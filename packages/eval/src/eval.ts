@@ -1,0 +1,1060 @@
+/**
+ * The evaluator. Expressions are compiled once into JS closures (`Code`), with variables
+ * resolved at compile time to (depth, slot) pairs, or to constants for built-ins; only
+ * variables under `with` are looked up by name at run time. Values are lazy (`Thunk`).
+ * Semantics follow Nix 2.8's eval.cc.
+ */
+import type { AttrName, Expr, ExprAttrs, ExprLambda } from './ast.js'
+import { showExpr, showId as showIdOf } from './ast.js'
+import { NixError, NixSyntaxError, suggest } from './errors.js'
+import type { Pos } from './source.js'
+import {
+  EMPTY_ATTRS, Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk,
+  forceThunk, normInt, showType,
+  type Code, type Env, type LambdaInfo, type Lazy, type Value,
+} from './values.js'
+
+/** Compile-time scope: one per run-time `Env` level. `names === null` marks a `with`. */
+class Scope {
+  readonly up: Scope | null
+  readonly names: Map<string, number> | null
+  constructor(up: Scope | null, names: Map<string, number> | null) {
+    this.up = up
+    this.names = names
+  }
+}
+
+type LazyCode = (env: Env) => Lazy
+
+const DUMMY_ENV: Env = [null]
+
+function envAt(env: Env, level: number): Env {
+  let e = env
+  for (let i = 0; i < level; i++) e = e[0] as Env
+  return e
+}
+
+/** Thrown to unwind a stack overflow into a Nix error. */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message === 'Maximum call stack size exceeded'
+}
+
+/** The part of the evaluator that builtins use; implemented by `EvalState`. */
+export class Evaluator {
+  /** Constants and primops of the base environment (without the `__` aliases resolved). */
+  readonly base: Map<string, Lazy> = new Map()
+  /**
+   * `--show-trace`: also record function-call frames in error traces (Nix 2.8 records them
+   * only then; other frames, like attribute selection, are always recorded).
+   */
+  traces = false
+
+  // ---------------------------------------------------------------- forcing helpers
+
+  force(x: Lazy, pos?: Pos): Value {
+    if (x instanceof Thunk) return x.c === null ? x.v : this.forceThunkAt(x, pos)
+    return x
+  }
+
+  forceThunkAt(t: Thunk, pos: Pos | undefined): Value {
+    // a JS stack overflow is turned into a Nix error where evaluation started (runInstantiate)
+    return forceThunk(t, pos)
+  }
+
+  typeError(v: Value, expected: string, pos: Pos | undefined): NixError {
+    return new NixError('type', `value is ${showType(v)} while ${expected} was expected`, pos)
+  }
+
+  forceInt(x: Lazy, pos?: Pos): number | bigint {
+    const v = this.force(x, pos)
+    if (typeof v === 'number' || typeof v === 'bigint') return v
+    throw this.typeError(v, 'an integer', pos)
+  }
+
+  forceBool(x: Lazy, pos?: Pos): boolean {
+    const v = this.force(x, pos)
+    if (typeof v === 'boolean') return v
+    throw this.typeError(v, 'a Boolean', pos)
+  }
+
+  forceAttrs(x: Lazy, pos?: Pos): NixAttrs {
+    const v = this.force(x, pos)
+    if (v instanceof NixAttrs) return v
+    throw this.typeError(v, 'a set', pos)
+  }
+
+  forceList(x: Lazy, pos?: Pos): Lazy[] {
+    const v = this.force(x, pos)
+    if (Array.isArray(v)) return v
+    throw this.typeError(v, 'a list', pos)
+  }
+
+  forceFunction(x: Lazy, pos?: Pos): Value {
+    const v = this.force(x, pos)
+    if (v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp) return v
+    if (v instanceof NixAttrs && v.has('__functor')) return v
+    throw this.typeError(v, 'a function', pos)
+  }
+
+  /** A float or an int as a JS number. */
+  forceNumber(x: Lazy, pos?: Pos): number {
+    const v = this.force(x, pos)
+    if (typeof v === 'number') return v
+    if (typeof v === 'bigint') return Number(v)
+    if (v instanceof NixFloat) return v.v
+    throw this.typeError(v, 'a float', pos)
+  }
+
+  /** A string value (with context). */
+  forceString(x: Lazy, pos?: Pos): string | NixString {
+    const v = this.force(x, pos)
+    if (typeof v === 'string' || v instanceof NixString) return v
+    throw this.typeError(v, 'a string', pos)
+  }
+
+  /** The bytes of a string, accumulating its context into `ctx` if given. */
+  forceStr(x: Lazy, pos?: Pos, ctx?: Set<string>): string {
+    const v = this.forceString(x, pos)
+    if (typeof v === 'string') return v
+    if (ctx !== undefined) for (const c of v.ctx) ctx.add(c)
+    return v.s
+  }
+
+  /** A string that must not refer to store paths. */
+  forceStringNoCtx(x: Lazy, pos?: Pos): string {
+    const v = this.forceString(x, pos)
+    if (typeof v === 'string') return v
+    const first = [...v.ctx][0]!
+    const shown = first.startsWith('=') ? first.slice(1) : first.startsWith('!') ? first.slice(first.indexOf('!', 1) + 1) : first
+    throw new NixError('eval', `the string '${v.s}' is not allowed to refer to a store path (such as '${shown}')`, pos)
+  }
+
+  // ---------------------------------------------------------------- function calls
+
+  /** Code of application thunks `f a`: `e` holds f, `v` holds a until evaluated. */
+  private readonly apply1 = ((f: Value, t: Thunk): Value => this.call1(f, t.v, undefined)) as unknown as Code
+  /** Code of application thunks `f a b`: `e` holds f, `v` holds [a, b]. */
+  private readonly apply2 = ((f: Value, t: Thunk): Value => this.call(f, t.v as Lazy[], undefined)) as unknown as Code
+
+  /** A lazy `f a` (one allocation). */
+  app1(f: Value, a: Lazy): Thunk {
+    const t = new Thunk(this.apply1, f)
+    t.v = a as Value
+    return t
+  }
+
+  /** A lazy `f a b`. */
+  app2(f: Value, a: Lazy, b: Lazy): Thunk {
+    const t = new Thunk(this.apply2, f)
+    t.v = [a, b]
+    return t
+  }
+
+  /** Apply `f` to one argument. */
+  call1(f: Value, a: Lazy, pos: Pos | undefined): Value {
+    if (f instanceof Lambda) return this.callLambda(f, a, pos)
+    return this.call(f, [a], pos)
+  }
+
+  /** Apply `f` to two arguments (curried lambdas without an argument array). */
+  call2(f: Value, a: Lazy, b: Lazy, pos: Pos | undefined): Value {
+    if (f instanceof Lambda) {
+      const g = this.callLambda(f, a, pos)
+      if (g instanceof Lambda) return this.callLambda(g, b, pos)
+      return this.call(g, [b], pos)
+    }
+    return this.call(f, [a, b], pos)
+  }
+
+  /** Apply `fn` to `args` (lazy). */
+  call(fn: Value, args: Lazy[], pos: Pos | undefined): Value {
+    let f = fn
+    let i = 0
+    const n = args.length
+    while (i < n) {
+      if (f instanceof Lambda) {
+        f = this.callLambda(f, args[i++]!, pos)
+      } else if (f instanceof PrimOp) {
+        const arity = f.arity
+        if (n - i < arity) return new PrimOpApp(f, args.slice(i))
+        const a = i === 0 && n === arity ? args : args.slice(i, i + arity)
+        i += arity
+        f = f.fn(a, pos)
+      } else if (f instanceof PrimOpApp) {
+        const op = f.op
+        const left = op.arity - f.args.length
+        if (n - i < left) return new PrimOpApp(op, f.args.concat(args.slice(i)))
+        const a = f.args.concat(args.slice(i, i + left))
+        i += left
+        f = op.fn(a, pos)
+      } else if (f instanceof NixAttrs && f.has('__functor')) {
+        const functor = this.force(f.get('__functor')!, pos)
+        f = this.call(functor, [f, args[i++]!], pos)
+      } else {
+        throw new NixError('type', `attempt to call something which is not a function but ${showType(f)}`, pos)
+      }
+    }
+    return f
+  }
+
+  callLambda(f: Lambda, arg: Lazy, pos: Pos | undefined): Value {
+    const info = f.info
+    let env: Env
+    if (info.formals === undefined) {
+      env = [f.env, arg]
+    } else {
+      const attrs = this.forceAttrs(arg, pos)
+      const slots: Env = new Array(info.nslots + 1)
+      slots[0] = f.env
+      env = slots
+      let d = 1
+      if (info.arg !== undefined) slots[d++] = arg
+      let used = 0
+      const formals = info.formals
+      for (let j = 0; j < formals.length; j++) {
+        const fm = formals[j]!
+        const v = attrs.get(fm.name)
+        if (v === undefined) {
+          if (fm.def === undefined) {
+            throw new NixError('type', `${this.showLambda(info)} called without required argument '${fm.name}'`, pos)
+          }
+          slots[d++] = fm.def(env)
+        } else {
+          used++
+          slots[d++] = v
+        }
+      }
+      if (!info.ellipsis && used !== attrs.size) {
+        const names = new Set(formals.map((x) => x.name))
+        for (const k of attrs.keys()) {
+          if (!names.has(k)) {
+            const err = new NixError('type', `${this.showLambda(info)} called with unexpected argument '${k}'`, pos)
+            err.suggestions = suggest(names, k)
+            throw err
+          }
+        }
+      }
+    }
+    if (!this.traces) return info.body(env)
+    try {
+      return info.body(env)
+    } catch (err) {
+      if (err instanceof NixError) {
+        err.addTrace(`while evaluating ${info.name !== undefined ? `'${info.name}'` : 'anonymous lambda'}`, info.pos)
+        err.addTrace('from call site', pos)
+      } else if (isStackOverflow(err)) {
+        throw new NixError('stack-overflow', 'stack overflow (possible infinite recursion)')
+      }
+      throw err
+    }
+  }
+
+  showLambda(info: LambdaInfo): string {
+    return info.name !== undefined ? `'${info.name}' at ${info.pos.toString()}` : `anonymous function at ${info.pos.toString()}`
+  }
+
+  // ---------------------------------------------------------------- strings
+
+  /**
+   * Coerce to a string as Nix's coerceToString: strings, paths (copied to the store when
+   * `copyToStore`), sets with `__toString` or `outPath`; with `coerceMore` also Booleans,
+   * numbers, null and lists.
+   */
+  coerceToString(x: Lazy, pos: Pos | undefined, ctx: Set<string>, coerceMore: boolean, copyToStore: boolean): string {
+    const v = this.force(x, pos)
+    if (typeof v === 'string') return v
+    if (v instanceof NixString) {
+      for (const c of v.ctx) ctx.add(c)
+      return v.s
+    }
+    if (v instanceof NixPath) {
+      if (copyToStore) return this.copyPathToStore(v.p, ctx, pos)
+      return v.p
+    }
+    if (v instanceof NixAttrs) {
+      const ts = v.get('__toString')
+      if (ts !== undefined) {
+        const r = this.call(this.force(ts, pos), [v], pos)
+        return this.coerceToString(r, pos, ctx, coerceMore, copyToStore)
+      }
+      const out = v.get('outPath')
+      if (out === undefined) throw new NixError('type', 'cannot coerce a set to a string', pos)
+      return this.coerceToString(out, pos, ctx, coerceMore, copyToStore)
+    }
+    if (coerceMore) {
+      if (v === true) return '1'
+      if (v === false || v === null) return ''
+      if (typeof v === 'number' || typeof v === 'bigint') return String(v)
+      if (v instanceof NixFloat) return formatFixed6(v.v)
+      if (Array.isArray(v)) {
+        let r = ''
+        for (let i = 0; i < v.length; i++) {
+          const el = v[i]!
+          r += this.coerceToString(el, pos, ctx, coerceMore, copyToStore)
+          if (i < v.length - 1) {
+            const fe = this.force(el, pos)
+            if (!Array.isArray(fe) || fe.length !== 0) r += ' '
+          }
+        }
+        return r
+      }
+    }
+    throw new NixError('type', `cannot coerce ${showType(v)} to a string`, pos)
+  }
+
+  /** Copying paths to the store needs the store: a later issue. */
+  copyPathToStore(path: string, _ctx: Set<string>, pos: Pos | undefined): string {
+    throw new NixError('eval', `copying path '${path}' to the store is not supported yet`, pos)
+  }
+
+  // ---------------------------------------------------------------- equality
+
+  eqValues(a: Lazy, b: Lazy, pos?: Pos): boolean {
+    if (a === b && (a instanceof Thunk || typeof a !== 'object' || a === null)) {
+      if (a instanceof Thunk) return true
+    }
+    const v1 = this.force(a, pos)
+    const v2 = this.force(b, pos)
+    if (typeof v1 === 'number' && typeof v2 === 'number') return v1 === v2
+    if (typeof v1 === 'string' && typeof v2 === 'string') return v1 === v2
+    if (v1 === null || v2 === null) return v1 === v2
+    if (typeof v1 === 'boolean' || typeof v2 === 'boolean') return v1 === v2
+    if (typeof v1 === 'number' || typeof v1 === 'bigint') {
+      if (typeof v2 === 'number' || typeof v2 === 'bigint') return v1 == v2 // eslint-disable-line eqeqeq
+      if (v2 instanceof NixFloat) return Number(v1) === v2.v
+      return false
+    }
+    if (v1 instanceof NixFloat) {
+      if (v2 instanceof NixFloat) return v1.v === v2.v
+      if (typeof v2 === 'number' || typeof v2 === 'bigint') return v1.v === Number(v2)
+      return false
+    }
+    if (typeof v1 === 'string' || v1 instanceof NixString) {
+      if (typeof v2 === 'string' || v2 instanceof NixString) {
+        return (typeof v1 === 'string' ? v1 : v1.s) === (typeof v2 === 'string' ? v2 : v2.s)
+      }
+      return false
+    }
+    if (v1 instanceof NixPath) return v2 instanceof NixPath && v1.p === v2.p
+    if (Array.isArray(v1)) {
+      if (!Array.isArray(v2) || v1.length !== v2.length) return false
+      for (let i = 0; i < v1.length; i++) {
+        const x = v1[i]!
+        const y = v2[i]!
+        if (x === y) continue
+        if (!this.eqValues(x, y, pos)) return false
+      }
+      return true
+    }
+    if (v1 instanceof NixAttrs) {
+      if (!(v2 instanceof NixAttrs)) return false
+      if (v1 === v2) return true
+      if (this.isDerivation(v1) && this.isDerivation(v2)) {
+        const o1 = v1.get('outPath')
+        const o2 = v2.get('outPath')
+        if (o1 !== undefined && o2 !== undefined) return this.eqValues(o1, o2, pos)
+      }
+      if (v1.size !== v2.size) return false
+      const k1 = v1.keys()
+      const k2 = v2.keys()
+      for (let i = 0; i < k1.length; i++) {
+        if (k1[i] !== k2[i]) return false
+        const x = v1.get(k1[i]!)!
+        const y = v2.get(k2[i]!)!
+        if (x === y) continue
+        if (!this.eqValues(x, y, pos)) return false
+      }
+      return true
+    }
+    return false
+  }
+
+  isDerivation(v: NixAttrs): boolean {
+    const t = v.get('type')
+    if (t === undefined) return false
+    const tv = this.force(t)
+    return tv === 'derivation' || (tv instanceof NixString && tv.s === 'derivation')
+  }
+
+  // ---------------------------------------------------------------- compilation
+
+  /** Compile an expression in the base scope (plus an optional scope of extra names). */
+  compileTop(e: Expr, extra?: readonly string[]): Code {
+    const scope = extra === undefined ? null : new Scope(null, new Map(extra.map((n, i) => [n, i])))
+    return this.compile(e, scope)
+  }
+
+  private lookupBase(name: string): Lazy | undefined {
+    return this.base.get(name)
+  }
+
+  private resolveVar(name: string, scope: Scope | null, pos: Pos):
+  { kind: 'local'; level: number; idx: number } | { kind: 'base'; v: Lazy } | { kind: 'with'; levels: number[] } {
+    const withLevels: number[] = []
+    let level = 0
+    for (let s = scope; s !== null; s = s.up, level++) {
+      if (s.names === null) { withLevels.push(level); continue }
+      const idx = s.names.get(name)
+      if (idx !== undefined) return { kind: 'local', level, idx }
+    }
+    const b = this.lookupBase(name)
+    if (b !== undefined) return { kind: 'base', v: b }
+    if (withLevels.length === 0) throw new NixSyntaxError(`undefined variable '${name}'`, pos, 'undefined-variable')
+    return { kind: 'with', levels: withLevels }
+  }
+
+  private compileVar(name: string, scope: Scope | null, pos: Pos): Code {
+    const r = this.resolveVar(name, scope, pos)
+    if (r.kind === 'base') {
+      const v = r.v
+      if (v instanceof Thunk) return () => (v.c === null ? v.v : this.forceThunkAt(v, pos))
+      return () => v
+    }
+    if (r.kind === 'local') {
+      const { level } = r
+      const slot = r.idx + 1
+      switch (level) {
+        case 0: return (env) => {
+          const x = env[slot] as Lazy
+          return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
+        }
+        case 1: return (env) => {
+          const x = (env[0] as Env)[slot] as Lazy
+          return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
+        }
+        case 2: return (env) => {
+          const x = ((env[0] as Env)[0] as Env)[slot] as Lazy
+          return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
+        }
+        default: return (env) => {
+          const x = envAt(env, level)[slot] as Lazy
+          return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
+        }
+      }
+    }
+    const lazy = this.withLookup(name, r.levels, pos)
+    return (env) => this.force(lazy(env), pos)
+  }
+
+  private withLookup(name: string, levels: number[], pos: Pos): LazyCode {
+    return (env) => {
+      for (const level of levels) {
+        const attrs = this.forceAttrs(envAt(env, level)[1] as Lazy, pos)
+        const v = attrs.get(name)
+        if (v !== undefined) return v
+      }
+      throw new NixError('undefined-variable', `undefined variable '${name}'`, pos)
+    }
+  }
+
+  /** Code producing a lazy value: constants and variables are shared, not wrapped in thunks. */
+  private compileLazy(e: Expr, scope: Scope | null): LazyCode {
+    switch (e.k) {
+      case 'int': case 'float': case 'str': case 'path': {
+        const v = this.compile(e, scope)(DUMMY_ENV)
+        return () => v
+      }
+      case 'var': {
+        const r = this.resolveVar(e.name, scope, e.pos)
+        if (r.kind === 'base') { const v = r.v; return () => v }
+        if (r.kind === 'local') {
+          // the slot may not be filled yet (let x = y; y = …): then delay the lookup
+          const { level } = r
+          const slot = r.idx + 1
+          const c = this.compile(e, scope)
+          switch (level) {
+            case 0: return (env) => (env[slot] as Lazy | undefined) ?? new Thunk(c, env)
+            case 1: return (env) => ((env[0] as Env)[slot] as Lazy | undefined) ?? new Thunk(c, env)
+            default: return (env) => (envAt(env, level)[slot] as Lazy | undefined) ?? new Thunk(c, env)
+          }
+        }
+        const c = this.compile(e, scope)
+        return (env) => new Thunk(c, env)
+      }
+      default: {
+        const c = this.compile(e, scope)
+        return (env) => new Thunk(c, env)
+      }
+    }
+  }
+
+  compile(e: Expr, scope: Scope | null): Code {
+    switch (e.k) {
+      case 'int': { const v = e.v; return () => v }
+      case 'float': { const v = new NixFloat(e.v); return () => v }
+      case 'str': { const v = e.v; return () => v }
+      case 'path': { const v = new NixPath(e.v); return () => v }
+      case 'var': return this.compileVar(e.name, scope, e.pos)
+      case 'curpos': {
+        const p = e.pos
+        return () => this.posToAttrs(p)
+      }
+      case 'select': return this.compileSelect(e, scope)
+      case 'has': return this.compileHas(e, scope)
+      case 'attrs': return this.compileAttrs(e, scope)
+      case 'list': {
+        const elems = e.elems.map((x) => this.compileLazy(x, scope))
+        const n = elems.length
+        if (n === 0) return () => []
+        return (env) => {
+          const out: Lazy[] = new Array(n)
+          for (let i = 0; i < n; i++) out[i] = elems[i]!(env)
+          return out
+        }
+      }
+      case 'lambda': return this.compileLambda(e, scope)
+      case 'call': return this.compileCall(e, scope)
+      case 'let': {
+        const names = new Map<string, number>()
+        let i = 0
+        for (const n of e.attrs.attrs.keys()) names.set(n, i++)
+        const inner = new Scope(scope, names)
+        const defs = [...e.attrs.attrs.values()].map((d) => (d.inherited ? { outer: true, c: this.compileLazy(d.e, scope) } : { outer: false, c: this.compileLazy(d.e, inner) }))
+        const body = this.compile(e.body, inner)
+        const n = defs.length
+        return (env) => {
+          const env2: Env = new Array(n + 1)
+          env2[0] = env
+          for (let j = 0; j < n; j++) {
+            const d = defs[j]!
+            env2[j + 1] = d.c(d.outer ? env : env2)
+          }
+          return body(env2)
+        }
+      }
+      case 'with': {
+        const attrs = this.compileLazy(e.attrs, scope)
+        const body = this.compile(e.body, new Scope(scope, null))
+        return (env) => body([env, attrs(env)])
+      }
+      case 'if': {
+        const c = this.compile(e.cond, scope)
+        const t = this.compile(e.then, scope)
+        const f = this.compile(e.else, scope)
+        const pos = e.pos
+        return (env) => {
+          const v = c(env)
+          if (v === true) return t(env)
+          if (v === false) return f(env)
+          throw this.typeError(v, 'a Boolean', pos)
+        }
+      }
+      case 'assert': {
+        const c = this.compile(e.cond, scope)
+        const body = this.compile(e.body, scope)
+        const pos = e.pos
+        const shown = showExpr(e.cond)
+        return (env) => {
+          const v = c(env)
+          if (v === true) return body(env)
+          if (v === false) throw new NixError('assertion', `assertion '${shown}' failed`, pos)
+          throw this.typeError(v, 'a Boolean', pos)
+        }
+      }
+      case 'not': {
+        const c = this.compile(e.e, scope)
+        const pos = e.pos
+        return (env) => {
+          const v = c(env)
+          if (typeof v === 'boolean') return !v
+          throw this.typeError(v, 'a Boolean', pos)
+        }
+      }
+      case 'eq': case 'neq': {
+        const a = this.compile(e.a, scope)
+        const b = this.compile(e.b, scope)
+        const neg = e.k === 'neq'
+        const pos = e.pos
+        return (env) => {
+          const x = a(env)
+          const y = b(env)
+          if (typeof x === 'number' && typeof y === 'number') return (x === y) !== neg
+          return this.eqValues(x, y, pos) !== neg
+        }
+      }
+      case 'and': case 'or': case 'impl': {
+        const a = this.compile(e.a, scope)
+        const b = this.compile(e.b, scope)
+        const pos = e.pos
+        const k = e.k
+        const bool = (v: Value): boolean => {
+          if (typeof v === 'boolean') return v
+          throw this.typeError(v, 'a Boolean', pos)
+        }
+        if (k === 'and') return (env) => bool(a(env)) && bool(b(env))
+        if (k === 'or') return (env) => bool(a(env)) || bool(b(env))
+        return (env) => !bool(a(env)) || bool(b(env))
+      }
+      case 'update': {
+        const a = this.compile(e.a, scope)
+        const b = this.compile(e.b, scope)
+        const pos = e.pos
+        return (env) => this.update(this.forceAttrs(a(env), pos), this.forceAttrs(b(env), pos))
+      }
+      case 'concat': {
+        const a = this.compile(e.a, scope)
+        const b = this.compile(e.b, scope)
+        const pos = e.pos
+        return (env) => {
+          const x = this.forceList(a(env), pos)
+          const y = this.forceList(b(env), pos)
+          if (x.length === 0) return y
+          if (y.length === 0) return x
+          return x.concat(y)
+        }
+      }
+      case 'concatStrings': return this.compileConcatStrings(e, scope)
+    }
+  }
+
+  /** `a // b`: a new set with b's attributes replacing a's. */
+  update(a: NixAttrs, b: NixAttrs): NixAttrs {
+    if (b.size === 0) return a
+    if (a.size === 0) return b
+    const sa = a.shape
+    const sb = b.shape
+    if (sa === sb) return b
+    const names = sa.names.slice()
+    const pos = sa.pos.slice()
+    const vals = a.vals.slice()
+    // small results: linear search, no Map
+    const index = names.length + sb.names.length > 8 ? sa.toIndex() : null
+    for (let i = 0; i < sb.names.length; i++) {
+      const k = sb.names[i]!
+      let j: number | undefined
+      if (index !== null) j = index.get(k)
+      else {
+        const at = names.indexOf(k)
+        j = at < 0 ? undefined : at
+      }
+      if (j !== undefined) {
+        vals[j] = b.vals[i]!
+        pos[j] = sb.pos[i]
+      } else {
+        if (index !== null) index.set(k, names.length)
+        names.push(k)
+        vals.push(b.vals[i]!)
+        pos.push(sb.pos[i])
+      }
+    }
+    return new NixAttrs(new Shape(names, index, pos), vals)
+  }
+
+  posToAttrs(p: Pos | undefined): Value {
+    if (p === undefined) return null
+    const m = new Map<string, Lazy>()
+    m.set('column', p.col)
+    m.set('file', p.src.origin === 'file' ? p.src.path : p.src.text)
+    m.set('line', p.line)
+    return NixAttrs.fromMap(m)
+  }
+
+  private compileAttrName(a: AttrName, scope: Scope | null): ((env: Env) => string) {
+    if (a.name !== undefined) { const n = a.name; return () => n }
+    const c = this.compile(a.expr, scope)
+    const pos = a.expr.pos
+    return (env) => this.forceStringNoCtx(c(env), pos)
+  }
+
+  private compileSelect(e: Extract<Expr, { k: 'select' }>, scope: Scope | null): Code {
+    // `builtins.foo` (unshadowed): a constant
+    if (e.e.k === 'var' && e.e.name === 'builtins' && e.def === undefined && e.path.length === 1 && e.path[0]!.name !== undefined) {
+      const r = this.resolveVar('builtins', scope, e.e.pos)
+      const name = e.path[0]!.name
+      if (r.kind === 'base' && r.v instanceof NixAttrs) {
+        const v = r.v.get(name)
+        if (v !== undefined && !(v instanceof Thunk)) return () => v
+      }
+    }
+    const target = this.compile(e.e, scope)
+    const names = e.path.map((a) => this.compileAttrName(a, scope))
+    const staticNames = e.path.every((a) => a.name !== undefined) ? e.path.map((a) => a.name as string) : undefined
+    const def = e.def === undefined ? undefined : this.compile(e.def, scope)
+    const pos = e.pos
+    if (staticNames !== undefined && staticNames.length === 1 && def === undefined) {
+      const name = staticNames[0]!
+      return (env) => {
+        const v = target(env)
+        if (!(v instanceof NixAttrs)) throw this.typeError(v, 'a set', pos)
+        const x = v.get(name)
+        if (x === undefined) throw this.missingAttr(name, v, pos)
+        if (!(x instanceof Thunk)) return x
+        if (x.c === null) return x.v
+        return this.forceAttrValue(x, v.posOf(name), pos, showIdOf(name))
+      }
+    }
+    const shown = (env: Env): string => e.path.map((a, i) => (a.name !== undefined ? showIdOf(a.name) : showIdOf(names[i]!(env)))).join('.')
+    return (env) => {
+      let v = target(env)
+      let attrPos: Pos | undefined
+      let last: Lazy = v
+      try {
+        for (let i = 0; i < names.length; i++) {
+          const name = names[i]!(env)
+          if (i > 0) v = last instanceof Thunk ? this.forceThunkAt(last, attrPos ?? pos) : last
+          if (!(v instanceof NixAttrs)) {
+            if (def !== undefined) return def(env)
+            throw this.typeError(v, 'a set', pos)
+          }
+          const x = v.get(name)
+          if (x === undefined) {
+            if (def !== undefined) return def(env)
+            throw this.missingAttr(name, v, pos)
+          }
+          last = x
+          attrPos = v.posOf(name)
+        }
+        return last instanceof Thunk ? this.forceThunkAt(last, attrPos ?? pos) : last
+      } catch (err) {
+        if (err instanceof NixError && attrPos !== undefined) {
+          err.addTrace(`while evaluating the attribute '${shown(env)}'`, attrPos)
+        }
+        throw err
+      }
+    }
+  }
+
+  private forceAttrValue(t: Thunk, attrPos: Pos | undefined, pos: Pos, shown: string): Value {
+    if (attrPos === undefined) return this.forceThunkAt(t, pos)
+    try {
+      return this.forceThunkAt(t, attrPos)
+    } catch (err) {
+      if (err instanceof NixError) err.addTrace(`while evaluating the attribute '${shown}'`, attrPos)
+      throw err
+    }
+  }
+
+  missingAttr(name: string, v: NixAttrs, pos: Pos | undefined): NixError {
+    const err = new NixError('missing-attribute', `attribute '${name}' missing`, pos)
+    err.suggestions = suggest(v.keys(), name)
+    return err
+  }
+
+  private compileHas(e: Extract<Expr, { k: 'has' }>, scope: Scope | null): Code {
+    const target = this.compile(e.e, scope)
+    const names = e.path.map((a) => this.compileAttrName(a, scope))
+    const pos = e.pos
+    return (env) => {
+      let v: Value = target(env)
+      for (let i = 0; i < names.length; i++) {
+        if (!(v instanceof NixAttrs)) return false
+        const x = v.get(names[i]!(env))
+        if (x === undefined) return false
+        if (i + 1 < names.length) v = this.force(x, pos)
+      }
+      return true
+    }
+  }
+
+  private compileAttrs(e: ExprAttrs, scope: Scope | null): Code {
+    const pos = e.pos
+    const staticNames = [...e.attrs.keys()]
+    const defs = [...e.attrs.values()]
+    // one shape per literal: evaluating it allocates only the values
+    const shape = Shape.of(staticNames, defs.map((d) => d.pos))
+    shape.origin = pos
+    const hasDyn = e.dyn.length > 0
+    if (!e.rec) {
+      const codes = defs.map((d) => this.compileLazy(d.e, scope))
+      const dyn = e.dyn.map((d) => ({ name: this.compile(d.name, scope), v: this.compileLazy(d.e, scope), pos: d.pos }))
+      const n = codes.length
+      if (n === 0 && !hasDyn) return () => EMPTY_ATTRS
+      return (env) => {
+        const vals: Lazy[] = new Array(n)
+        for (let i = 0; i < n; i++) vals[i] = codes[i]!(env)
+        const attrs = new NixAttrs(shape, vals)
+        return hasDyn ? this.addDynamic(attrs, dyn, env) : attrs
+      }
+    }
+    const names = shape.toIndex()
+    const inner = new Scope(scope, names)
+    const overridesIdx = names.get('__overrides')
+    // With __overrides, every attribute gets its own thunk (no sharing), so that overriding
+    // a slot is seen by the attributes that refer to it.
+    const ownThunk = (x: Expr): LazyCode => {
+      const c = this.compile(x, inner)
+      return (env) => new Thunk(c, env)
+    }
+    const codes = defs.map((d) => (d.inherited ? { outer: true, c: this.compileLazy(d.e, scope) }
+      : { outer: false, c: overridesIdx !== undefined ? ownThunk(d.e) : this.compileLazy(d.e, inner) }))
+    const dyn = e.dyn.map((d) => ({ name: this.compile(d.name, inner), v: this.compileLazy(d.e, inner), pos: d.pos }))
+    const n = codes.length
+    return (env) => {
+      const env2: Env = new Array(n + 1)
+      env2[0] = env
+      const vals: Lazy[] = new Array(n)
+      for (let i = 0; i < n; i++) {
+        const d = codes[i]!
+        const v = d.c(d.outer ? env : env2)
+        env2[i + 1] = v
+        vals[i] = v
+      }
+      let attrs = new NixAttrs(shape, vals)
+      if (overridesIdx !== undefined) {
+        const ov = this.forceAttrs(vals[overridesIdx]!, pos)
+        const b = new AttrsBuilder()
+        for (let i = 0; i < n; i++) b.set(staticNames[i]!, attrs.vals[i]!, shape.pos[i])
+        for (const k of ov.keys()) {
+          const v = ov.get(k)!
+          const j = names.get(k)
+          if (j !== undefined) env2[j + 1] = v
+          b.set(k, v, ov.posOf(k))
+        }
+        attrs = b.finish()
+      }
+      return hasDyn ? this.addDynamic(attrs, dyn, env2) : attrs
+    }
+  }
+
+  /** Add the `${e} = v;` attributes (after `rec` and `__overrides`, as Nix does). */
+  private addDynamic(attrs: NixAttrs, dyn: Array<{ name: Code; v: LazyCode; pos: Pos }>, env: Env): NixAttrs {
+    const b = new AttrsBuilder()
+    const shape = attrs.shape
+    for (let i = 0; i < shape.names.length; i++) b.set(shape.names[i]!, attrs.vals[i]!, shape.pos[i])
+    const seenPos = new Map<string, Pos | undefined>()
+    for (const d of dyn) {
+      const nv = d.name(env)
+      if (nv === null) continue
+      const name = this.forceStringNoCtx(nv, undefined)
+      if (b.has(name)) {
+        const prev = seenPos.has(name) ? seenPos.get(name) : attrs.posOf(name)
+        throw new NixError('eval', `dynamic attribute '${name}' already defined at ${prev === undefined ? 'undefined position' : prev.toString()}`, d.pos)
+      }
+      b.set(name, d.v(env), d.pos)
+      seenPos.set(name, d.pos)
+    }
+    return b.finish()
+  }
+
+  private compileLambda(e: ExprLambda, scope: Scope | null): Code {
+    const names = new Map<string, number>()
+    let d = 0
+    if (e.arg !== undefined) names.set(e.arg, d++)
+    if (e.formals !== undefined) for (const f of e.formals.formals) names.set(f.name, d++)
+    const inner = new Scope(scope, names)
+    const info: LambdaInfo = {
+      pos: e.pos,
+      name: e.name,
+      arg: e.arg,
+      formals: e.formals?.formals.map((f) => ({
+        name: f.name, pos: f.pos, def: f.def === undefined ? undefined : this.compileLazy(f.def, inner),
+      })),
+      ellipsis: e.formals?.ellipsis ?? false,
+      nslots: d,
+      body: this.compile(e.body, inner),
+    }
+    return (env) => new Lambda(info, env)
+  }
+
+  private compileCall(e: Extract<Expr, { k: 'call' }>, scope: Scope | null): Code {
+    const pos = e.pos
+    // Fast paths for desugared arithmetic when the builtin is not shadowed.
+    if (e.fn.k === 'var' && e.args.length === 2) {
+      const r = this.resolveVar(e.fn.name, scope, e.fn.pos)
+      if (r.kind === 'base') {
+        const a = this.compile(e.args[0]!, scope)
+        const b = this.compile(e.args[1]!, scope)
+        switch (e.fn.name) {
+          case '__sub': return (env) => {
+            const x = a(env); const y = b(env)
+            if (typeof x === 'number' && typeof y === 'number') { const z = x - y; if (Number.isSafeInteger(z)) return z }
+            return this.arith('-', x, y, pos)
+          }
+          case '__mul': return (env) => {
+            const x = a(env); const y = b(env)
+            if (typeof x === 'number' && typeof y === 'number') { const z = x * y; if (Number.isSafeInteger(z)) return z }
+            return this.arith('*', x, y, pos)
+          }
+          case '__div': return (env) => this.arith('/', a(env), b(env), pos)
+          case '__lessThan': return (env) => {
+            const x = a(env); const y = b(env)
+            if (typeof x === 'number' && typeof y === 'number') return x < y
+            return this.lessThan(x, y, pos)
+          }
+          default:
+        }
+      }
+    }
+    const fn = this.compile(e.fn, scope)
+    const args = e.args.map((x) => this.compileLazy(x, scope))
+    if (args.length === 1) {
+      const a0 = args[0]!
+      return (env) => {
+        const f = fn(env)
+        if (f instanceof Lambda) return this.callLambda(f, a0(env), pos)
+        return this.call(f, [a0(env)], pos)
+      }
+    }
+    const n = args.length
+    return (env) => {
+      const f = fn(env)
+      const vs: Lazy[] = new Array(n)
+      for (let i = 0; i < n; i++) vs[i] = args[i]!(env)
+      return this.call(f, vs, pos)
+    }
+  }
+
+  /** Integer/float arithmetic with Nix's typing and 64-bit wrapping. */
+  arith(op: '+' | '-' | '*' | '/', x: Value, y: Value, pos: Pos | undefined): Value {
+    const xi = typeof x === 'number' || typeof x === 'bigint'
+    const yi = typeof y === 'number' || typeof y === 'bigint'
+    if (xi && yi) {
+      if (op === '/') {
+        if (y === 0 || y === 0n) throw new NixError('eval', 'division by zero', pos)
+        if (typeof x === 'number' && typeof y === 'number' && Math.abs(x) < 2 ** 31) return Math.trunc(x / y) + 0
+        return normInt(BigInt(x) / BigInt(y))
+      }
+      if (typeof x === 'number' && typeof y === 'number') {
+        const z = op === '+' ? x + y : op === '-' ? x - y : x * y
+        if (Number.isSafeInteger(z)) return z
+      }
+      const bx = BigInt(x)
+      const by = BigInt(y)
+      return normInt(op === '+' ? bx + by : op === '-' ? bx - by : bx * by)
+    }
+    const xf = x instanceof NixFloat
+    const yf = y instanceof NixFloat
+    if ((xi || xf) && (yi || yf)) {
+      const a = xf ? x.v : Number(x)
+      const b = yf ? y.v : Number(y)
+      if (op === '/' && b === 0) throw new NixError('eval', 'division by zero', pos)
+      return new NixFloat(op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b)
+    }
+    const bad = xi || xf ? y : x
+    throw this.typeError(bad, 'an integer', pos)
+  }
+
+  /** `builtins.lessThan` / `<`: numbers, strings, paths and lists (lexicographically). */
+  lessThan(x: Value, y: Value, pos: Pos | undefined): boolean {
+    const xn = typeof x === 'number' || typeof x === 'bigint' || x instanceof NixFloat
+    const yn = typeof y === 'number' || typeof y === 'bigint' || y instanceof NixFloat
+    if (xn && yn) {
+      if ((typeof x === 'number' || typeof x === 'bigint') && (typeof y === 'number' || typeof y === 'bigint')) return x < y
+      const a = x instanceof NixFloat ? x.v : Number(x)
+      const b = y instanceof NixFloat ? y.v : Number(y)
+      return a < b
+    }
+    const xs = typeof x === 'string' || x instanceof NixString
+    const ys = typeof y === 'string' || y instanceof NixString
+    if (xs && ys) return (typeof x === 'string' ? x : x.s) < (typeof y === 'string' ? y : y.s)
+    if (x instanceof NixPath && y instanceof NixPath) return x.p < y.p
+    if (Array.isArray(x) && Array.isArray(y)) {
+      for (let i = 0; ; i++) {
+        if (i === y.length) return false
+        if (i === x.length) return true
+        const a = this.force(x[i]!, pos)
+        const b = this.force(y[i]!, pos)
+        if (!this.eqValues(a, b, pos)) return this.lessThan(a, b, pos)
+      }
+    }
+    throw new NixError('eval', `cannot compare ${showType(x)} with ${showType(y)}`)
+  }
+
+  private compileConcatStrings(e: Extract<Expr, { k: 'concatStrings' }>, scope: Scope | null): Code {
+    const parts = e.parts.map((p) => ({ c: this.compile(p.e, scope), pos: p.pos }))
+    const forceString = e.forceString
+    const pos = e.pos
+    if (!forceString && parts.length === 2) {
+      const a = parts[0]!
+      const b = parts[1]!
+      return (env) => {
+        const x = a.c(env)
+        const y = b.c(env)
+        if (typeof x === 'number' && typeof y === 'number') {
+          const z = x + y
+          if (Number.isSafeInteger(z)) return z
+        }
+        if (typeof x === 'string' && typeof y === 'string') return x + y
+        return this.concatValues([x, y], [a.pos, b.pos], false, pos)
+      }
+    }
+    const codes = parts.map((p) => p.c)
+    const poss = parts.map((p) => p.pos)
+    const n = codes.length
+    return (env) => {
+      // common case: interpolating plain strings
+      let s = ''
+      let i = 0
+      let v: Value = null
+      if (forceString) {
+        for (; i < n; i++) {
+          v = codes[i]!(env)
+          if (typeof v !== 'string') break
+          s += v
+        }
+        if (i === n) return s
+      }
+      const vs: Value[] = new Array(n)
+      if (i > 0) {
+        // strings seen so far are kept as one part
+        vs[0] = s
+        vs[1] = v
+        const ps = [poss[0]!, ...poss.slice(i)]
+        for (let j = i + 1; j < n; j++) vs[j - i + 1] = codes[j]!(env)
+        vs.length = n - i + 1
+        return this.concatValues(vs, ps, forceString, pos)
+      }
+      for (let j = 0; j < n; j++) vs[j] = j === 0 && forceString ? v : codes[j]!(env)
+      return this.concatValues(vs, poss, forceString, pos)
+    }
+  }
+
+  /** ExprConcatStrings::eval: `+` on numbers, strings and paths, and string interpolation. */
+  concatValues(vs: Value[], poss: Pos[], forceString: boolean, pos: Pos): Value {
+    const first = vs[0]!
+    if (!forceString && (typeof first === 'number' || typeof first === 'bigint' || first instanceof NixFloat)) {
+      let acc: Value = first
+      for (let i = 1; i < vs.length; i++) {
+        const v = vs[i]!
+        const isNum = typeof v === 'number' || typeof v === 'bigint' || v instanceof NixFloat
+        if (!isNum) {
+          const what = acc instanceof NixFloat ? 'a float' : 'an integer'
+          throw new NixError('eval', `cannot add ${showType(v)} to ${what}`, poss[i])
+        }
+        acc = this.arith('+', acc, v, poss[i])
+      }
+      return acc
+    }
+    const isPath = !forceString && first instanceof NixPath
+    const ctx = new Set<string>()
+    let s = ''
+    for (let i = 0; i < vs.length; i++) {
+      s += this.coerceToString(vs[i]!, poss[i], ctx, false, !isPath && !(isPath && i === 0))
+    }
+    if (isPath) {
+      if (ctx.size > 0) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', pos)
+      return new NixPath(canonPathStr(s))
+    }
+    return ctx.size === 0 ? s : new NixString(s, ctx)
+  }
+
+  /** Compile and run a parsed expression in the base environment. */
+  evalExpr(e: Expr): Value {
+    return this.compileTop(e)(DUMMY_ENV)
+  }
+
+  /** Run `code` with a top-level env of the given values (for scopedImport). */
+  runWith(code: Code, values: Lazy[]): Value {
+    return code([null, ...values])
+  }
+}
+
+/** C's `%f` (std::to_string of a double): exact digits, 6 decimals. */
+export function formatFixed6(v: number): string {
+  if (Number.isFinite(v) && Math.abs(v) >= 1e21) return `${BigInt(v).toString()}.000000`
+  if (Number.isNaN(v)) return v > 0 ? 'nan' : '-nan'
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf'
+  return v.toFixed(6)
+}
+
+/** Nix's canonPath for run-time paths: collapse `//`, `.` and `..`; no trailing slash. */
+export function canonPathStr(p: string): string {
+  const out: string[] = []
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue
+    if (part === '..') out.pop()
+    else out.push(part)
+  }
+  return `/${out.join('/')}`
+}
+

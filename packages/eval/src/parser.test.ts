@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import { EvalState, NixSyntaxError, Source, parse, showExpr, tokenize } from './index.js'
+
+const src = (text: string): Source => new Source('string', '', text, '/base')
+const show = (text: string): string => showExpr(parse(src(text), { home: '/home/u' }))
+
+describe('lexer', () => {
+  it('gives every token a 1-based line and column', () => {
+    const toks = tokenize(src('let\n  a = 1;\nin a'))
+    expect(toks.map((t) => [t.t, t.line, t.col])).toEqual([
+      ['let', 1, 1], ['ID', 2, 3], ['=', 2, 5], ['INT', 2, 7], [';', 2, 8], ['in', 3, 1], ['ID', 3, 4], ['EOF', 3, 4],
+    ])
+  })
+  it('lexes x:x as a URI and x: x as a lambda', () => {
+    expect(show('x:x')).toBe('"x:x"')
+    expect(show('x: x')).toBe('(x: x)')
+  })
+  it('distinguishes floats, ints and paths', () => {
+    expect(show('[ 1 1.5 .5 1.5e3 a/b ./c ]')).toBe('[ (1) (1.5) (0.5) (1500) (/base/a/b) (/base/c) ]')
+  })
+  it('reads integers beyond 2^53 exactly and rejects those beyond 2^63', () => {
+    expect(parse(src('9223372036854775807'))).toMatchObject({ k: 'int', v: 9223372036854775807n })
+    expect(() => parse(src('9223372036854775808'))).toThrow("invalid integer '9223372036854775808'")
+  })
+})
+
+describe('parser', () => {
+  it('desugars operators as Nix does', () => {
+    expect(show('a - b * c / d')).toBe('(__sub a (__div (__mul b c) d))')
+    expect(show('a < b')).toBe('(__lessThan a b)')
+    expect(show('a >= b')).toBe('(! (__lessThan a b))')
+    expect(show('-a')).toBe('(__sub 0 a)')
+    expect(show('<nixpkgs/lib>')).toBe('(__findFile __nixPath "nixpkgs/lib")')
+  })
+  it('follows Nix precedence and associativity', () => {
+    expect(show('a -> b || c && d == e')).toBe('(a -> (b || (c && (d == e))))')
+    expect(show('a // b // c')).toBe('(a // (b // c))')
+    expect(show('a ++ b ++ c')).toBe('(a ++ (b ++ c))')
+    expect(show('!a + b')).toBe('(! (a + b))')
+    expect(show('!a == b')).toBe('((! a) == b)')
+    expect(show('f a.b or c d')).toBe('(f (a).b or (c) d)')
+    expect(show('a ? b.c')).toBe('((a) ? b.c)')
+  })
+  it('rejects chained non-associative operators', () => {
+    expect(() => parse(src('a == b == c'))).toThrow(NixSyntaxError)
+  })
+  it('merges nested attribute paths', () => {
+    expect(show('{ a.b = 1; a.c = 2; d = { e = 3; }; d.f = 4; }')).toBe('{ a = { b = 1; c = 2; }; d = { e = 3; f = 4; }; }')
+  })
+  it('parses formals, @-patterns, inherit and dynamic attributes', () => {
+    expect(show('{ a, b ? 1, ... }@args: a')).toBe('({ a, b ? 1, ... } @ args: a)')
+    expect(show('args@{ b, a }: a')).toBe('({ a, b } @ args: a)')
+    expect(show('rec { inherit a; inherit (x) b c; ${d} = 1; }')).toBe('rec { inherit a ; b = (x).b; c = (x).c; "${d}" = 1; }')
+  })
+  it('strips indentation of indented strings like Nix', () => {
+    expect(parse(src("''\n    a\n      b\n    ''"))).toMatchObject({ k: 'str', v: 'a\n  b\n' })
+    expect(parse(src("''  x''"))).toMatchObject({ k: 'str', v: 'x' })
+    expect(parse(src("''\n  ''$ ''' ''\\n\n''"))).toMatchObject({ k: 'concatStrings' })
+    const st = new EvalState()
+    expect(st.evalExpr(parse(src("''\n  ''${x} ''' ''\\t\n  ''")))).toBe("${x} '' \t\n")
+  })
+  it('handles string escapes, $$ and CR/LF', () => {
+    const st = new EvalState()
+    expect(st.evalExpr(parse(src('"a\\n\\t\\q$${x}$"')))).toBe('a\n\tq$${x}$')
+    expect(st.evalExpr(parse(src('"a\r\nb"')))).toBe('a\nb')
+  })
+  it('reports syntax errors with positions', () => {
+    try {
+      parse(src('{ a = 1 }'))
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(NixSyntaxError)
+      expect((err as NixSyntaxError).message).toBe("syntax error, unexpected '}', expecting ';'")
+      expect((err as NixSyntaxError).pos?.toString()).toBe('(string):1:9')
+    }
+  })
+  it('reports duplicate attributes and formals', () => {
+    expect(() => parse(src('{ a = 1; a = 2; }'))).toThrow("attribute 'a' already defined at (string):1:3")
+    expect(() => parse(src('{ a.b = 1; a = 2; }'))).toThrow("attribute 'a' already defined at (string):1:3")
+    expect(() => parse(src('{ a, a }: a'))).toThrow("duplicate formal function argument 'a'")
+    expect(() => parse(src('{ a }@a: a'))).toThrow("duplicate formal function argument 'a'")
+    expect(() => parse(src('let ${"a" + "b"} = 1; in 2'))).toThrow('dynamic attributes not allowed in let')
+  })
+  it('rejects paths with a trailing slash', () => {
+    expect(() => parse(src('a/b/'))).toThrow('path has a trailing slash')
+  })
+  it('reports undefined variables when compiling, unless under with', () => {
+    const st = new EvalState()
+    expect(() => st.compileTop(parse(src('let a = 1; in b')))).toThrow("undefined variable 'b'")
+    expect(() => st.compileTop(parse(src('with {}; b')))).not.toThrow()
+  })
+})
