@@ -1,12 +1,10 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 /** The repository root (this file is test/helpers/run.ts). */
 export const repoRoot: string = fileURLToPath(new URL('../../', import.meta.url))
 
-/** ../shared/golden beside the checkout. */
-export const goldenDir: string = fileURLToPath(new URL('../../../shared/golden/', import.meta.url))
+export { goldenDir, onPath } from '@tsnix/test-kit'
 
 export interface RunResult {
   status: number | null
@@ -27,9 +25,4 @@ export function runTool(
     maxBuffer: 1 << 28,
   })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') }
-}
-
-/** True when a program is on PATH (used to run differential tests against real Nix). */
-export function onPath(program: string): boolean {
-  return (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(`${dir}/${program}`))
 }

@@ -2,23 +2,13 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { StorePathError } from '@tsnix/hash'
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '@tsnix/test-kit'
 import {
   AtermError, type Derivation, DerivationError, DerivationHasher, bytesToString, compareByteStrings,
   derivationKind, derivationPath, formatDerivationsJson, jqDisplayString, parseDerivation,
   printDerivation, stringToBytes,
 } from './index.js'
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const MINIMAL = 'Derive([("out","/nix/store/836m0annknkxjpqz0abbmxsr41xghjyb-minimal","","")],[],[],"x86_64-linux","/bin/false",[],[("builder","/bin/false"),("name","minimal"),("out","/nix/store/836m0annknkxjpqz0abbmxsr41xghjyb-minimal"),("system","x86_64-linux")])'
 
@@ -156,7 +146,7 @@ function randomDerivation(rand: () => number): Derivation {
 
 describe('property: random derivations survive print → parse → print', () => {
   it('2000 derivations', () => {
-    const rand = prng(0x5eed)
+    const rand = seededRandom(0x5eed)
     for (let i = 0; i < 2000; i++) {
       const drv = randomDerivation(rand)
       const printed = printDerivation(drv)
@@ -179,7 +169,7 @@ describe('fuzz: truncated and mutated .drv bytes give a typed error or an exact 
   const samples = [MINIMAL, ...Object.values((JSON.parse(readFileSync(seedsFile, 'utf8')) as { drvs: Record<string, string> }).drvs)]
     .map((t) => Buffer.from(t))
   it('6000 inputs', () => {
-    const rand = prng(42)
+    const rand = seededRandom(42)
     const started = Date.now()
     let parsed = 0
     for (let i = 0; i < 6000; i++) {

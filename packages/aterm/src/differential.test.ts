@@ -5,25 +5,15 @@
  * drv path, output paths and JSON are compared with what Nix wrote and prints.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { onPath, seededRandom } from '@tsnix/test-kit'
 import { DerivationHasher, derivationNameFromPath, derivationPath, formatDerivationsJson, parseDerivation, printDerivation } from './index.js'
 
-const onPath = (p: string): boolean => (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(`${d}/${p}`))
 const hasNix = onPath('nix-instantiate')
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A Nix string literal holding random bytes: escapes for `"`, `\`, `${`, LF, CR, TAB; others raw. */
 function nixString(rand: () => number, max: number): Buffer {
@@ -83,7 +73,7 @@ describe.skipIf(!hasNix)('differential: real nix-instantiate in a temporary chro
 
   it.each([1, 2, 3])('seed %i: drv paths, output paths, printing and JSON agree with Nix', (seed) => {
     const file = join(dir, `e${seed}.nix`)
-    writeFileSync(file, expression(prng(seed * 7919), 16))
+    writeFileSync(file, expression(seededRandom(seed * 7919), 16))
     const r = spawnSync('nix-instantiate', ['--store', root, file], { env })
     expect(r.stderr.toString().replace(/warning: you did not specify '--add-root'.*\n/g, '')).toBe('')
     expect(r.status).toBe(0)

@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { goldenDir, onPath } from '@tsnix/test-kit'
 import {
   base16Decode,
   base16Encode,
@@ -25,8 +26,8 @@ import {
   type HashAlgorithm,
 } from './index.js'
 
-const golden = new URL('../../../../shared/golden/', import.meta.url)
-const hasNixHash = spawnSync('nix-hash', ['--version']).status === 0
+const golden = pathToFileURL(goldenDir)
+const hasNixHash = onPath('nix-hash')
 
 interface Conversion {
   label: string

@@ -2,8 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { goldenDir, onPath } from '@tsnix/test-kit'
 import {
   DEFAULT_STORE_DIR,
   Hash,
@@ -31,8 +32,8 @@ import {
   type HashAlgorithm,
 } from './index.js'
 
-const golden = new URL('../../../../shared/golden/hash/', import.meta.url)
-const hasNix = spawnSync('nix-instantiate', ['--version']).status === 0 && spawnSync('nix-hash', ['--version']).status === 0
+const golden = pathToFileURL(goldenDir + 'hash/')
+const hasNix = onPath('nix-instantiate') && onPath('nix-hash')
 
 interface Item {
   label: string
