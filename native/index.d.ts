@@ -1,0 +1,52 @@
+/**
+ * @tsnix/native: optional Rust addon with the hot paths of `@tsnix/nar`.
+ *
+ * NAR serialisation as in Nix 2.8 (src/libutil/archive.cc) and reference
+ * scanning as in src/libstore/references.cc. The async functions run off the
+ * JS thread. Errors are `Error`s whose `code` is one of {@link NativeErrorCode}
+ * and whose message is `nar: cannot read '<path>': <why>`,
+ * `nar: unsupported file type at '<path>'` or
+ * `nar: unsupported hash algorithm '<name>'`.
+ */
+
+/** Hash algorithms accepted for NAR hashes. */
+export type NarHashAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha512'
+
+/** `code` of the errors thrown by this module. */
+export type NativeErrorCode = 'cannot-read' | 'unsupported-type' | 'unsupported-algorithm'
+
+/** A NAR hash and the NAR's size in bytes. */
+export interface NarHashResult {
+  digest: Buffer
+  size: number
+}
+
+/** A NAR hash, the NAR's size and the candidates found in it. */
+export interface NarHashAndScanResult {
+  digest: Buffer
+  size: number
+  references: string[]
+}
+
+/**
+ * Hashes the NAR serialisation of `path` (not following a symlink at `path`).
+ * @throws {Error} `cannot-read`, `unsupported-type` (socket, fifo, device) or `unsupported-algorithm`.
+ */
+export declare function narHashPath(path: string, algorithm: NarHashAlgorithm): Promise<NarHashResult>
+
+/**
+ * The `hashParts` occurring in the NAR serialisation of `path` (so file names
+ * and symlink targets count), sorted and de-duplicated. A candidate that is not
+ * 32 Nix base-32 characters is never found, as in Nix.
+ * @throws {Error} `cannot-read` or `unsupported-type`.
+ */
+export declare function scanReferences(path: string, hashParts: string[]): Promise<string[]>
+
+/**
+ * {@link narHashPath} and {@link scanReferences} over a single read of the data.
+ * @throws {Error} `cannot-read`, `unsupported-type` or `unsupported-algorithm`.
+ */
+export declare function narHashAndScan(path: string, algorithm: string, hashParts: string[]): Promise<NarHashAndScanResult>
+
+/** The `hashParts` occurring anywhere in `data`, sorted and de-duplicated (synchronous). */
+export declare function scanBytes(data: Uint8Array, hashParts: string[]): string[]

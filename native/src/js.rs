@@ -1,0 +1,102 @@
+//! The N-API surface. Async functions run in a libuv worker thread
+//! (napi `AsyncTask`), never on the JS thread.
+
+use crate::errors::NarError;
+use crate::{process, scan_bytes as scan_bytes_impl, Outcome};
+use napi::bindgen_prelude::{AsyncTask, Buffer};
+use napi::{Env, Error, Result, Status, Task};
+use napi_derive::napi;
+
+fn to_js(e: NarError) -> Error {
+    Error::new(Status::GenericFailure, e.to_string())
+}
+
+#[napi(object)]
+pub struct NarHashResult {
+    pub digest: Buffer,
+    pub size: i64,
+}
+
+#[napi(object)]
+pub struct NarHashAndScanResult {
+    pub digest: Buffer,
+    pub size: i64,
+    pub references: Vec<String>,
+}
+
+pub struct Job {
+    path: String,
+    algorithm: Option<String>,
+    hash_parts: Option<Vec<String>>,
+}
+
+impl Job {
+    fn run(&self) -> Result<Outcome> {
+        process(&self.path, self.algorithm.as_deref(), self.hash_parts.as_deref()).map_err(to_js)
+    }
+}
+
+pub struct HashTask(Job);
+pub struct ScanTask(Job);
+pub struct HashAndScanTask(Job);
+
+impl Task for HashTask {
+    type Output = Outcome;
+    type JsValue = NarHashResult;
+    fn compute(&mut self) -> Result<Outcome> {
+        self.0.run()
+    }
+    fn resolve(&mut self, _env: Env, o: Outcome) -> Result<NarHashResult> {
+        Ok(NarHashResult { digest: o.digest.unwrap_or_default().into(), size: o.size as i64 })
+    }
+}
+
+impl Task for ScanTask {
+    type Output = Outcome;
+    type JsValue = Vec<String>;
+    fn compute(&mut self) -> Result<Outcome> {
+        self.0.run()
+    }
+    fn resolve(&mut self, _env: Env, o: Outcome) -> Result<Vec<String>> {
+        Ok(o.references.unwrap_or_default())
+    }
+}
+
+impl Task for HashAndScanTask {
+    type Output = Outcome;
+    type JsValue = NarHashAndScanResult;
+    fn compute(&mut self) -> Result<Outcome> {
+        self.0.run()
+    }
+    fn resolve(&mut self, _env: Env, o: Outcome) -> Result<NarHashAndScanResult> {
+        Ok(NarHashAndScanResult {
+            digest: o.digest.unwrap_or_default().into(),
+            size: o.size as i64,
+            references: o.references.unwrap_or_default(),
+        })
+    }
+}
+
+/// NAR hash of `path` with `algorithm` (md5, sha1, sha256, sha512) and the NAR size in bytes.
+#[napi(ts_return_type = "Promise<NarHashResult>")]
+pub fn nar_hash_path(path: String, algorithm: String) -> AsyncTask<HashTask> {
+    AsyncTask::new(HashTask(Job { path, algorithm: Some(algorithm), hash_parts: None }))
+}
+
+/// The `hash_parts` found in the NAR serialisation of `path`, sorted and de-duplicated.
+#[napi(ts_return_type = "Promise<Array<string>>")]
+pub fn scan_references(path: String, hash_parts: Vec<String>) -> AsyncTask<ScanTask> {
+    AsyncTask::new(ScanTask(Job { path, algorithm: None, hash_parts: Some(hash_parts) }))
+}
+
+/// NAR hash, NAR size and found references of `path`, reading the data once.
+#[napi(ts_return_type = "Promise<NarHashAndScanResult>")]
+pub fn nar_hash_and_scan(path: String, algorithm: String, hash_parts: Vec<String>) -> AsyncTask<HashAndScanTask> {
+    AsyncTask::new(HashAndScanTask(Job { path, algorithm: Some(algorithm), hash_parts: Some(hash_parts) }))
+}
+
+/// The `hash_parts` occurring in `data`, sorted and de-duplicated (synchronous).
+#[napi]
+pub fn scan_bytes(data: &[u8], hash_parts: Vec<String>) -> Vec<String> {
+    scan_bytes_impl(data, &hash_parts)
+}
