@@ -54,6 +54,104 @@ in {
 }
 `
 
+/**
+ * A package set in nixpkgs style and size: a file of `n` package definitions (parsed like
+ * all-packages.nix), `callPackage` with automatic arguments (`functionArgs`/`intersectAttrs`),
+ * a `mkDerivation` building big sets with `//`, a fixpoint with a chain of `self: super:`
+ * overlays, `lib`-style helpers, version/name string handling and recursion over dependencies.
+ */
+function bigPackageSet(n) {
+  const pkgs = []
+  for (let i = 0; i < n; i++) {
+    // a deterministic pseudo-random dependency graph (deps have smaller numbers)
+    const deps = i < 4 ? [] : [...new Set([(i * 7919) % i, (i * 104729) % i, Math.floor(i / 2), (i * 31) % i])].slice(0, 1 + (i % 4))
+    const args = ['lib', 'stdenv', 'fetchurl', ...deps.map((d) => `p${d}`)]
+    if (i % 5 === 0) args.push('enableDocs ? false')
+    const ver = `${1 + (i % 7)}.${i % 13}.${i % 5}${i % 11 === 0 ? 'pre' : ''}`
+    pkgs.push(`  p${i} = callPackage ({ ${args.join(', ')}${i % 3 === 0 ? ', ...' : ''} }: stdenv.mkDerivation rec {
+    pname = "pkg-${i % 97}-${i}";
+    version = "${ver}";
+    src = fetchurl { url = "https://example.org/\${pname}/\${pname}-\${version}.tar.gz"; sha256 = "${(i * 2654435761 % 2 ** 32).toString(16).padStart(8, '0').repeat(8)}"; };
+    buildInputs = [ ${deps.map((d) => `p${d}`).join(' ')} ];
+    configureFlags = [ "--prefix=$out" ]${i % 5 === 0 ? ' ++ lib.optional enableDocs "--enable-docs"' : ''};
+    meta = with lib; { description = "Package number ${i}"; license = licenses.${['mit', 'gpl3', 'bsd3', 'asl20'][i % 4]}; platforms = platforms.${i % 2 ? 'linux' : 'all'}; };
+  }) { };`)
+  }
+  return `
+let
+  lib = rec {
+    id = x: x;
+    fix = f: let x = f x; in x;
+    extends = f: rattrs: self: let super = rattrs self; in super // f self super;
+    composeExtensions = f: g: self: super: let fApplied = f self super; super' = super // fApplied; in fApplied // g self super';
+    composeManyExtensions = builtins.foldl' composeExtensions (self: super: { });
+    optional = cond: elem: if cond then [ elem ] else [ ];
+    optionals = cond: elems: if cond then elems else [ ];
+    optionalAttrs = cond: as: if cond then as else { };
+    mapAttrs' = f: set: builtins.listToAttrs (map (attr: f attr set.\${attr}) (builtins.attrNames set));
+    nameValuePair = name: value: { inherit name value; };
+    filterAttrs = pred: set: builtins.listToAttrs (builtins.concatMap (name: let v = set.\${name}; in if pred name v then [ (nameValuePair name v) ] else [ ]) (builtins.attrNames set));
+    mapAttrsToList = f: attrs: map (name: f name attrs.\${name}) (builtins.attrNames attrs);
+    concatStringsSep = builtins.concatStringsSep;
+    concatMapStringsSep = sep: f: list: concatStringsSep sep (map f list);
+    hasPrefix = pref: str: builtins.substring 0 (builtins.stringLength pref) str == pref;
+    hasSuffix = suffix: content: let lenContent = builtins.stringLength content; lenSuffix = builtins.stringLength suffix; in lenContent >= lenSuffix && builtins.substring (lenContent - lenSuffix) lenContent content == suffix;
+    removeSuffix = suffix: str: if hasSuffix suffix str then builtins.substring 0 (builtins.stringLength str - builtins.stringLength suffix) str else str;
+    toUpperFirst = s: let u = { a = "A"; b = "B"; c = "C"; d = "D"; e = "E"; p = "P"; }; h = builtins.substring 0 1 s; in (u.\${h} or h) + builtins.substring 1 (-1) s;
+    versionAtLeast = v1: v2: builtins.compareVersions v1 v2 >= 0;
+    majorVersion = v: builtins.head (builtins.splitVersion v);
+    unique = builtins.foldl' (acc: e: if builtins.elem e acc then acc else acc ++ [ e ]) [ ];
+    closePropagation = list: builtins.genericClosure { startSet = map (p: { key = p.name; inherit p; }) list; operator = item: map (p: { key = p.name; inherit p; }) item.p.buildInputs; };
+    makeOverridable = f: origArgs: let result = f origArgs; in if builtins.isAttrs result then result // { override = newArgs: makeOverridable f (origArgs // (if builtins.isFunction newArgs then newArgs origArgs else newArgs)); } else result;
+    callPackageWith = autoArgs: fn: args: let f = if builtins.isFunction fn then fn else import fn; auto = builtins.intersectAttrs (builtins.functionArgs f) autoArgs; in makeOverridable f (auto // args);
+    licenses = builtins.mapAttrs (n: v: { shortName = n; fullName = v; free = n != "unfree"; }) { mit = "MIT License"; gpl3 = "GNU GPL v3"; bsd3 = "BSD 3-clause"; asl20 = "Apache 2.0"; unfree = "Unfree"; };
+    platforms = { linux = [ "x86_64-linux" "aarch64-linux" ]; all = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ]; };
+  };
+  stdenv = {
+    system = "x86_64-linux";
+    mkDerivation = { pname, version, src ? null, buildInputs ? [ ], nativeBuildInputs ? [ ], configureFlags ? [ ], meta ? { }, ... }@attrs:
+      let
+        name = "\${pname}-\${version}";
+        base = removeAttrs attrs [ "meta" ];
+        deps = buildInputs ++ nativeBuildInputs;
+        hash = builtins.hashString "sha256" "\${name}:\${lib.concatMapStringsSep " " (d: d.outPath) deps}:\${toString configureFlags}";
+      in base // {
+        inherit name deps;
+        overrideAttrs = f: stdenv.mkDerivation (attrs // f attrs);
+        type = "derivation";
+        system = stdenv.system;
+        builder = "/bin/sh";
+        args = [ "-e" ./builder.sh ];
+        outPath = "/nix/store/\${builtins.substring 0 32 hash}-\${name}";
+        drvPath = "/nix/store/\${builtins.substring 32 32 hash}-\${name}.drv";
+        depth = builtins.foldl' (m: d: if d.depth + 1 > m then d.depth + 1 else m) 0 deps;
+        meta = { available = true; broken = false; position = "pkgs/p.nix:1"; homepage = "https://example.org/\${pname}"; } // meta // { name = lib.toUpperFirst name; };
+      };
+  };
+  fetchurl = { url, sha256 }: { type = "derivation"; name = baseNameOf url; outPath = "/nix/store/\${builtins.substring 0 32 sha256}-\${baseNameOf url}"; inherit url sha256; };
+  allPackages = self: let callPackage = lib.callPackageWith (self // { inherit lib stdenv fetchurl; }); in {
+${pkgs.join('\n')}
+  };
+  overlays = [
+    (self: super: lib.mapAttrs' (n: p: lib.nameValuePair "\${n}-unstable" (p.overrideAttrs (old: { version = "\${old.version}-git"; }))) (lib.filterAttrs (n: p: lib.hasSuffix "0" n) super))
+    (self: super: builtins.mapAttrs (n: p: if lib.versionAtLeast p.version "5" && p ? meta then p // { meta = p.meta // { priority = 10; }; } else p) super)
+    (self: super: { p10 = super.p10.override { enableDocs = true; }; })
+  ];
+  pkgs = lib.fix (lib.extends (lib.composeManyExtensions overlays) allPackages);
+  names = builtins.attrNames pkgs;
+in {
+  count = builtins.length names;
+  totalDepth = builtins.foldl' (acc: n: acc + pkgs.\${n}.depth) 0 names;
+  maxDepth = builtins.foldl' (m: n: let d = pkgs.\${n}.depth; in if d > m then d else m) 0 names;
+  majors = builtins.mapAttrs (n: v: builtins.length v) (builtins.groupBy (n: lib.majorVersion pkgs.\${n}.version) names);
+  licenses = builtins.length (lib.unique (map (n: pkgs.\${n}.meta.license.shortName) names));
+  closure = builtins.length (lib.closePropagation [ pkgs.p${n - 1} pkgs.p${n - 2} ]);
+  outPaths = builtins.hashString "sha256" (lib.concatMapStringsSep "\n" (n: pkgs.\${n}.outPath) names);
+  json = builtins.stringLength (builtins.toJSON (lib.mapAttrsToList (n: p: { inherit (p) name version; inherit (p.meta) description homepage; flags = p.configureFlags; }) pkgs));
+}
+`
+}
+
 const WORKLOADS = {
   'fib-25': 'let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 25',
   "foldl-sum-1e6": "builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 1000000)",
@@ -62,6 +160,7 @@ const WORKLOADS = {
   'string-concat-1e5': `builtins.stringLength (builtins.foldl' (s: i: s + "x\${toString i}") "" (builtins.genList (i: i) 100000))`,
   'toJSON-large': `builtins.stringLength (builtins.toJSON (builtins.genList (i: { id = i; name = "item-\${toString i}"; tags = [ "a" "b" (toString (i * 3)) ]; nested = { ok = i / 2 * 2 == i; f = 1.5; }; }) 50000))`,
   'package-set': PACKAGE_SET,
+  'package-set-big': bigPackageSet(4000),
 }
 
 function measure(cmd, args) {
@@ -79,6 +178,7 @@ for (const [name, expr] of Object.entries(WORKLOADS)) {
   if (!name.includes(filter)) continue
   const file = join(dir, `${name}.nix`)
   writeFileSync(file, expr)
+  writeFileSync(join(dir, 'builder.sh'), 'echo\n')
   const best = (cmd, args) => {
     let b
     for (let i = 0; i < runs; i++) {

@@ -3,7 +3,7 @@
  * messages. Store-related builtins (derivation, toFile, path, filterSource, storePath…) are
  * registered but answer "not supported yet" until the store exists.
  */
-import { createHash } from 'node:crypto'
+import { hashBytes, nix32Encode, type HashAlgorithm } from '@tsnix/hash'
 import { NixError } from './errors.js'
 import type { EvalState } from './state.js'
 import { forceDeep, printValue, toJSON, toXML } from './print.js'
@@ -91,7 +91,7 @@ function dirOfStr(s: string): string {
   return s.slice(0, p)
 }
 
-const HASH_ALGOS: Record<string, string> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256', sha512: 'sha512' }
+const HASH_ALGOS: Record<string, HashAlgorithm> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256', sha512: 'sha512' }
 
 /** Register all builtins into `st.base` (both the `builtins` set and the global names). */
 export function registerBuiltins(st: EvalState): void {
@@ -242,6 +242,15 @@ export function registerBuiltins(st: EvalState): void {
     const y = st.forceAttrs(b!, pos)
     const out = new AttrsBuilder()
     const shape = y.shape
+    if (x.size < y.size) {
+      // `intersectAttrs (functionArgs f) pkgs`: walk the small set, look names up in the big one
+      const xs = x.shape.names
+      for (let i = 0; i < xs.length; i++) {
+        const j = shape.slotOf(xs[i]!)
+        if (j !== undefined) out.set(xs[i]!, y.vals[j]!, shape.pos[j])
+      }
+      return out.finish()
+    }
     for (let i = 0; i < shape.names.length; i++) {
       const k = shape.names[i]!
       if (x.has(k)) out.set(k, y.vals[i]!, shape.pos[i])
@@ -541,14 +550,14 @@ export function registerBuiltins(st: EvalState): void {
     const h = HASH_ALGOS[algo]
     if (h === undefined) throw new NixError('eval', `unknown hash algorithm '${algo}'`, pos)
     const text = st.forceStr(s!, pos)
-    return createHash(h).update(text, 'latin1').digest('hex')
+    return hashBytes(h, latin1Bytes(text)).toBase16()
   })
   prim('hashFile', 2, ([a, p], pos) => {
     const algo = st.forceStringNoCtx(a!, pos)
     const h = HASH_ALGOS[algo]
     if (h === undefined) throw new NixError('eval', `unknown hash algorithm '${algo}'`, pos)
     const path = st.realisePath(p!, pos)
-    return createHash(h).update(st.io.readFileBytes(path, pos)).digest('hex')
+    return hashBytes(h, st.io.readFileBytes(path, pos)).toBase16()
   })
 
   // ------------------------------------------------------------ string context
@@ -657,7 +666,7 @@ export function registerBuiltins(st: EvalState): void {
   }
   prim('placeholder', 1, ([a], pos) => {
     const out = st.forceStringNoCtx(a!, pos)
-    return `/${nixBase32(createHash('sha256').update(`nix-output:${out}`).digest())}`
+    return `/${nix32Encode(hashBytes('sha256', Buffer.from(`nix-output:${out}`, 'latin1')).digest)}`
   })
 
   // `derivation` is written in Nix; EvalState puts it in this slot
@@ -668,23 +677,15 @@ export function registerBuiltins(st: EvalState): void {
   st.base.set('builtins', builtinsSet)
 }
 
+const NON_ASCII = /[^\x00-\x7f]/
+/** The bytes of a byte string, for hashing: ASCII text is passed as is (no Buffer to allocate). */
+function latin1Bytes(s: string): string | Buffer {
+  return NON_ASCII.test(s) ? Buffer.from(s, 'latin1') : s
+}
+
 function toIntChecked(x: number): number | bigint {
   if (Number.isSafeInteger(x)) return x
   return normInt(BigInt(Math.trunc(x)))
 }
 
-const BASE32 = '0123456789abcdfghijklmnpqrsvwxyz'
-/** Nix's base-32 (used by `placeholder`). */
-function nixBase32(bytes: Uint8Array): string {
-  const len = Math.floor((bytes.length * 8 - 1) / 5) + 1
-  let out = ''
-  for (let n = len - 1; n >= 0; n--) {
-    const b = n * 5
-    const i = Math.floor(b / 8)
-    const j = b % 8
-    const c = (bytes[i]! >> j) | (i >= bytes.length - 1 ? 0 : bytes[i + 1]! << (8 - j))
-    out += BASE32[c & 0x1f]
-  }
-  return out
-}
 

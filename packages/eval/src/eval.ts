@@ -48,6 +48,12 @@ export class Evaluator {
    * only then; other frames, like attribute selection, are always recorded).
    */
   traces = false
+  /**
+   * Compute infallible operations on known values (`n - 1` with `n` evaluated) at once
+   * instead of allocating thunks. Only the printing of unevaluated values (`<CODE>`) can
+   * tell the difference, so it is for runs that force the whole result (`--strict`).
+   */
+  speculate = false
 
   // ---------------------------------------------------------------- forcing helpers
 
@@ -471,9 +477,87 @@ export class Evaluator {
         const c = this.compile(e, scope)
         return (env) => new Thunk(c, env)
       }
+      case 'call': case 'concatStrings': {
+        const eager = this.compileEagerArith(e, scope)
+        if (eager !== undefined) return eager
+        const c = this.compile(e, scope)
+        return (env) => new Thunk(c, env)
+      }
       default: {
         const c = this.compile(e, scope)
         return (env) => new Thunk(c, env)
+      }
+    }
+  }
+
+  /**
+   * An operand whose value is known without evaluating anything: an integer or string
+   * constant, or a local variable that is already evaluated. Returns undefined when the
+   * value is not available yet (then the caller must delay the computation).
+   */
+  private compileKnown(e: Expr, scope: Scope | null): ((env: Env) => Value | undefined) | undefined {
+    if (e.k === 'int' || e.k === 'str') { const v = e.v; return () => v }
+    if (e.k !== 'var') return undefined
+    let level = 0
+    for (let s = scope; s !== null; s = s.up, level++) {
+      if (s.names === null) return undefined
+      const idx = s.names.get(e.name)
+      if (idx === undefined) continue
+      const slot = idx + 1
+      const known = (x: unknown): Value | undefined => {
+        if (x instanceof Thunk) return x.c === null ? x.v : undefined
+        return x as Value | undefined
+      }
+      switch (level) {
+        case 0: return (env) => known(env[slot])
+        case 1: return (env) => known((env[0] as Env)[slot])
+        default: return (env) => known(envAt(env, level)[slot])
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * `n - 1`, `a + b`, `i * 2` and `"x" + s` as lazy values: when the operands are constants or
+   * already-evaluated variables holding small integers (or, for `+`, plain strings), the result
+   * is computed at once instead of allocating a thunk. This cannot change the semantics: these
+   * operations cannot fail or diverge on such operands. Otherwise a thunk is made as usual.
+   */
+  private compileEagerArith(e: Expr, scope: Scope | null): LazyCode | undefined {
+    if (!this.speculate) return undefined
+    let op: '+' | '-' | '*'
+    let ea: Expr
+    let eb: Expr
+    if (e.k === 'concatStrings') {
+      if (e.forceString || e.parts.length !== 2) return undefined
+      op = '+'; ea = e.parts[0]!.e; eb = e.parts[1]!.e
+    } else if (e.k === 'call' && e.fn.k === 'var' && e.args.length === 2 && (e.fn.name === '__sub' || e.fn.name === '__mul')) {
+      if (this.resolveVar(e.fn.name, scope, e.fn.pos).kind !== 'base') return undefined
+      op = e.fn.name === '__sub' ? '-' : '*'; ea = e.args[0]!; eb = e.args[1]!
+    } else return undefined
+    const a = this.compileKnown(ea, scope)
+    const b = this.compileKnown(eb, scope)
+    if (a === undefined || b === undefined) return undefined
+    const c = this.compile(e, scope)
+    switch (op) {
+      case '+': return (env) => {
+        const x = a(env)
+        const y = b(env)
+        if (typeof x === 'number' && typeof y === 'number') { const z = x + y; if (Number.isSafeInteger(z)) return z }
+        if (typeof x === 'string' && typeof y === 'string') return x + y
+        return new Thunk(c, env)
+      }
+      case '-': return (env) => {
+        const x = a(env)
+        const y = b(env)
+        if (typeof x === 'number' && typeof y === 'number') { const z = x - y; if (Number.isSafeInteger(z)) return z }
+        return new Thunk(c, env)
+      }
+      default: return (env) => {
+        const x = a(env)
+        const y = b(env)
+        if (typeof x === 'number' && typeof y === 'number') { const z = x * y; if (Number.isSafeInteger(z)) return z }
+        return new Thunk(c, env)
       }
     }
   }
@@ -676,11 +760,14 @@ export class Evaluator {
       return (env) => {
         const v = target(env)
         if (!(v instanceof NixAttrs)) throw this.typeError(v, 'a set', pos)
-        const x = v.get(name)
-        if (x === undefined) throw this.missingAttr(name, v, pos)
+        const slot = v.shape.slotOf(name)
+        if (slot === undefined) throw this.missingAttr(name, v, pos)
+        const x = v.vals[slot]!
         if (!(x instanceof Thunk)) return x
-        if (x.c === null) return x.v
-        return this.forceAttrValue(x, v.posOf(name), pos, showIdOf(name))
+        const r = x.c === null ? x.v : this.forceAttrValue(x, v.shape.pos[slot], pos, showIdOf(name))
+        // the slot now holds the value itself (functions keep their thunk: see `settle`)
+        if (!(r instanceof Lambda || r instanceof PrimOp || r instanceof PrimOpApp)) v.vals[slot] = r
+        return r
       }
     }
     const shown = (env: Env): string => e.path.map((a, i) => (a.name !== undefined ? showIdOf(a.name) : showIdOf(names[i]!(env)))).join('.')

@@ -138,6 +138,8 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
     searchPath: opts.searchPath ?? [],
     cwd,
     traces: showTrace,
+    // with --strict every value is forced before it is printed: no `<CODE>` to preserve
+    speculate: opts.strict === true && opts.mode === 'eval',
     ...(opts.storeDir !== undefined ? { storeDir: opts.storeDir } : {}),
     io,
   })

@@ -20,9 +20,9 @@ export interface Token {
   /** Text: identifier, string part (unescaped), path, number literal. */
   v: string
   /** Integer value (for INT: number, or bigint beyond 2^53). */
-  n?: number | bigint
+  n?: number | bigint | undefined
   /** For IND_STR: true when it is plain text whose spaces count as indentation. */
-  indent?: boolean
+  indent?: boolean | undefined
   off: number
   line: number
   col: number
@@ -96,8 +96,8 @@ export function tokenize(src: Source): Token[] {
     off = end
   }
   const push = (t: TokenKind, v: string, len: number, extra?: Partial<Token>): void => {
-    const tok: Token = { t, v, off, line, col }
-    if (extra !== undefined) Object.assign(tok, extra)
+    // one object shape for every token (monomorphic property access in the parser)
+    const tok: Token = { t, v, n: extra?.n, indent: extra?.indent, off, line, col }
     out.push(tok)
     advance(len)
   }

@@ -181,6 +181,18 @@ export function jsonString(s: string): string {
  * paths are copied to the store. Collects string context into `ctx`. Without `strict`,
  * unevaluated values are an error, as in `nix-instantiate --eval --json` without --strict.
  */
+/**
+ * Replace an evaluated thunk in a list or attribute-set slot by its value, so that the thunk
+ * can be collected young. Functions keep their thunk: equality of lists and sets compares
+ * functions by the identity of the thunk that holds them, as Nix compares value pointers.
+ */
+export function settle(slots: Lazy[], i: number, t: Thunk): void {
+  if (t.c !== null) return
+  const v = t.v
+  if (v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp) return
+  slots[i] = v
+}
+
 export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: Pos, strict = true): string {
   // Output in chunks: small pieces are appended to `out` (a rope), which is flattened and
   // moved to `chunks` every 16 KiB so that the rope's nodes die young (cheap for the GC).
@@ -222,7 +234,9 @@ export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: Pos, s
         out += jsonString(names[i]!)
         out += ':'
         const slot = slots[i]!
-        go(x.vals[slot]!, spos[slot] ?? p)
+        const v = x.vals[slot]!
+        go(v, spos[slot] ?? p)
+        if (v instanceof Thunk) settle(x.vals, slot, v)
         if (out.length > 16384) flush()
       }
       open.pop()
@@ -234,7 +248,9 @@ export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: Pos, s
       open.push(']')
       for (let i = 0; i < x.length; i++) {
         if (i > 0) out += ','
-        go(x[i]!, p)
+        const v = x[i]!
+        go(v, p)
+        if (v instanceof Thunk) settle(x, i, v)
         if (out.length > 16384) flush()
       }
       open.pop()

@@ -4,6 +4,7 @@
  * library user can sandbox it.
  */
 import * as fs from 'node:fs'
+import { DEFAULT_STORE_DIR } from '@tsnix/hash'
 import { registerBuiltins } from './builtins.js'
 import { COREPKGS, COREPKGS_DIR } from './corepkgs.js'
 import { NixError, setErrorFileReader } from './errors.js'
@@ -11,10 +12,10 @@ import { Evaluator, canonPathStr } from './eval.js'
 import { parse } from './parser.js'
 import type { Expr } from './ast.js'
 import { Source, type Pos } from './source.js'
-import { NixAttrs, NixPath, type Lazy, type Value } from './values.js'
+import { NixAttrs, NixPath, Thunk, type Lazy, type Value } from './values.js'
 
-/** Default store directory (`NIX_STORE_DIR` overrides it in the CLI). */
-export const DEFAULT_STORE_DIR = '/nix/store'
+/** Default store directory (`NIX_STORE_DIR` overrides it in the CLI); from `@tsnix/hash`. */
+export { DEFAULT_STORE_DIR }
 
 /** Access to the outside world. Paths are byte strings (latin1). */
 export interface EvalIO {
@@ -112,6 +113,12 @@ export interface EvalOptions {
   io?: EvalIO
   /** Record function-call frames in error traces (`--show-trace`). Default false. */
   traces?: boolean
+  /**
+   * Compute cheap operations that cannot fail (`n - 1` on an evaluated `n`) at once instead of
+   * making thunks. Faster, but unevaluated values then print as values instead of `<CODE>`:
+   * meant for runs that force the whole result (`--strict`). Default false.
+   */
+  speculate?: boolean
 }
 
 /** Split NIX_PATH on ':' but not inside URLs (`https://…`), as Nix's parseNixPath. */
@@ -153,11 +160,12 @@ export class EvalState extends Evaluator {
     this.home = options.home ?? this.io.getEnv('HOME') ?? '/'
     this.cwd = options.cwd ?? process.cwd()
     this.traces = options.traces ?? false
+    this.speculate = options.speculate ?? false
     const nixPath = options.nixPath ?? this.defaultNixPath()
     for (const e of [...(options.searchPath ?? []), ...nixPath]) this.addToSearchPath(e)
     registerBuiltins(this)
-    // a lambda, as in Nix (parsing it costs well under a millisecond)
-    const derivation = this.evalFile(`${COREPKGS_DIR}/derivation.nix`)
+    // a lambda written in Nix, as in Nix; parsed when first used (most runs never do)
+    const derivation = new Thunk(() => this.evalFile(`${COREPKGS_DIR}/derivation.nix`), null)
     this.base.set('derivation', derivation)
     const b = this.base.get('builtins') as NixAttrs
     b.vals[b.shape.slotOf('derivation')!] = derivation
