@@ -44,8 +44,8 @@ function walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const name = entry.name
     if (entry.isDirectory()) { walk(join(dir, name)); continue }
-    if (!/^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+)*$/.test(name)) {
-      problems.push(`${join(dir, name).replace(root, '')}: file names are kebab-case`)
+    if (!/^_?[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+)*$/.test(name)) {
+      problems.push(`${join(dir, name).replace(root, '')}: file names are kebab-case (an internal module may start with _)`)
     }
   }
 }
