@@ -44,6 +44,7 @@ pnpm install --frozen-lockfile --reporter=append-only | grep -v '^Progress' || t
 test -d node_modules/.pnpm || { echo "bootstrap.sh: pnpm install failed" >&2; exit 1; }
 
 # The Rust addon is an accelerator: build it when cargo is there, never require it.
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
 if command -v cargo >/dev/null 2>&1 && [ -f native/Cargo.toml ]; then
   pnpm --filter @tsnix/native run build:native
 else
