@@ -20,7 +20,7 @@ if [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 # Debian packages: bubblewrap + a static busybox for the build sandbox; nix-bin only as the
 # test oracle (never used at run time).
 debs=(bubblewrap busybox-static)
-if [ "$with_tests" = 1 ]; then debs+=(nix-bin jq); fi
+if [ "$with_tests" = 1 ]; then debs+=(nix-bin jq sqlite3 zstd); fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

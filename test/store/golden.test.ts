@@ -1,53 +1,17 @@
 // CLI e2e: store-query prints exactly what nix-store -q printed for every query recorded in
 // ../shared/golden/store/expected.json, on a fresh database loaded from rows.json.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { goldenDir } from '../helpers/run.js'
-import { pool, registerRows, runAsync, type Run, type RowInfo } from './store-tools.js'
+import { loadGoldenStore } from '@tsnix/test-kit'
+import { pool, registerRows, runAsync, type Run } from './store-tools.js'
 
-const dir = join(goldenDir, 'store')
-const rows = JSON.parse(readFileSync(join(dir, 'rows.json'), 'utf8')) as {
-  ValidPaths: { path: string; hash: string; registrationTime: number; deriver: string | null; narSize: number | null; ultimate: number | null; sigs: string | null; ca: string | null }[]
-  Refs: { referrerPath: string; referencePath: string }[]
-  DerivationOutputs: { drvPath: string; id: string; path: string }[]
-}
-const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
-  queries: Record<string, Record<string, string>>
-  tree: Record<string, string>
-  graph: Record<string, string>
-  referrersClosure: Record<string, string>
-  pathInfo: Record<string, Record<string, unknown[]>>
-  validDerivers: { command: string }
-}
-
-// rows.json was read after `nix-store --delete` removed the doomed output, but the queries
-// were taken while it was valid: put it back from what the queries recorded about it.
-const DOOMED = '/nix/store/51b67gxbwxs8rf0h3m1adfi7hq0x5g4y-doomed'
-function goldenRows(): RowInfo[] {
-  const q = expected.queries[DOOMED] as Record<string, string>
-  const doomed: RowInfo = {
-    path: DOOMED, narHash: (q['--hash'] as string).trim(), narSize: Number(q['--size']),
-    references: [], deriver: (q['--deriver'] as string).trim(), ultimate: true,
-  }
-  return [doomed, ...rows.ValidPaths.map((v) => ({
-    path: v.path,
-    narHash: v.hash,
-    narSize: v.narSize ?? 0,
-    references: rows.Refs.filter((r) => r.referrerPath === v.path).map((r) => r.referencePath),
-    ...(v.deriver === null ? {} : { deriver: v.deriver }),
-    registrationTime: v.registrationTime,
-    ultimate: v.ultimate === 1,
-    ...(v.sigs === null ? {} : { sigs: v.sigs.split(' ') }),
-    ...(v.ca === null ? {} : { ca: v.ca }),
-    derivationOutputs: Object.fromEntries(rows.DerivationOutputs.filter((d) => d.drvPath === v.path).map((d) => [d.id, d.path])),
-  }))]
-}
+const { expected, pathRows } = loadGoldenStore()
 
 const root = mkdtempSync(join(tmpdir(), 'tsnix-store-golden-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
-beforeAll(() => registerRows(root, goldenRows()))
+beforeAll(() => registerRows(root, pathRows))
 const q = (args: string[]): Promise<Run> => runAsync('store-query', ['--store', root, ...args])
 
 // Every recorded query is checked in-process by packages/store (golden-queries.test.ts); here the

@@ -4,50 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Hash, hashBytes } from '@tsnix/hash'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { goldenDir } from '@tsnix/test-kit'
+import { golden, loadGoldenStore } from '@tsnix/test-kit'
 import { SCHEMA_VERSION, StoreDb, StoreDbError, topoSortPaths, type NewPathInfo } from './index.js'
 
-const golden = goldenDir + 'store/'
-interface Rows {
-  ValidPaths: { id: number; path: string; hash: string; registrationTime: number; deriver: string | null; narSize: number | null; ultimate: number | null; sigs: string | null; ca: string | null }[]
-  Refs: { referrerPath: string; referencePath: string }[]
-  DerivationOutputs: { drvPath: string; id: string; path: string }[]
-}
-const rows = JSON.parse(readFileSync(join(golden, 'rows.json'), 'utf8')) as Rows
-const expected = JSON.parse(readFileSync(join(golden, 'expected.json'), 'utf8')) as {
-  queries: Record<string, Record<string, string>>
-  referrersClosure: Record<string, string>
-}
-
-const DOOMED = '/nix/store/51b67gxbwxs8rf0h3m1adfi7hq0x5g4y-doomed'
-
-/**
- * rows.json was read after `nix-store --delete` removed the doomed output, but the queries
- * were taken while it was valid: put it back from what the queries recorded about it.
- */
-function goldenInfos(): NewPathInfo[] {
-  const q = expected.queries[DOOMED] as Record<string, string>
-  const doomed: NewPathInfo = {
-    path: DOOMED,
-    narHash: Hash.parse((q['--hash'] as string).trim()),
-    narSize: Number(q['--size']),
-    references: (q['--references'] as string).split('\n').filter((l) => l !== ''),
-    deriver: (q['--deriver'] as string).trim(),
-    ultimate: true,
-  }
-  return [doomed, ...rows.ValidPaths.map((v) => ({
-    path: v.path,
-    narHash: Hash.parse(v.hash),
-    narSize: v.narSize ?? 0,
-    references: rows.Refs.filter((r) => r.referrerPath === v.path).map((r) => r.referencePath),
-    deriver: v.deriver ?? undefined,
-    registrationTime: v.registrationTime,
-    ultimate: v.ultimate === 1,
-    sigs: v.sigs === null ? [] : v.sigs.split(' '),
-    ca: v.ca ?? undefined,
-    derivationOutputs: Object.fromEntries(rows.DerivationOutputs.filter((d) => d.drvPath === v.path).map((d) => [d.id, d.path])),
-  }))]
-}
+const { rows, expected, doomedPath: DOOMED, pathRows } = loadGoldenStore()
+const goldenInfos = (): NewPathInfo[] => pathRows.map((r) => ({ ...r, narHash: Hash.parse(r.narHash) }))
 
 const tmp = mkdtempSync(join(tmpdir(), 'store-db-test-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
@@ -133,7 +94,7 @@ describe('database files', () => {
     expect(readFileSync(join(dir, 'schema'), 'utf8')).toBe(String(SCHEMA_VERSION))
     if (hasSqlite3) {
       const ours = spawnSync('sqlite3', [join(dir, 'db.sqlite'), '.schema'], { encoding: 'utf8' }).stdout
-      expect(ours).toBe(readFileSync(join(golden, 'schema.sql'), 'utf8'))
+      expect(ours).toBe(readFileSync(golden('store', 'schema.sql'), 'utf8'))
       expect(spawnSync('sqlite3', [join(dir, 'db.sqlite'), 'pragma journal_mode'], { encoding: 'utf8' }).stdout).toBe('wal\n')
     }
   })

@@ -1,47 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Hash } from '@tsnix/hash'
 import { StoreDb, type NewPathInfo } from '@tsnix/store-db'
 import { afterAll, describe, expect, it } from 'vitest'
+import { loadGoldenStore } from '@tsnix/test-kit'
 import { runQuery, type QueryKind, type RunQueryOptions } from './index.js'
 
 // Every nix-store -q answer recorded in golden/store/expected.json, through `runQuery`: the
 // function the store-query tool prints (it only adds the separators). test/store runs the tool.
-const dir = fileURLToPath(new URL('../../../../shared/golden/store/', import.meta.url))
-const rows = JSON.parse(readFileSync(join(dir, 'rows.json'), 'utf8')) as {
-  ValidPaths: { path: string; hash: string; registrationTime: number; deriver: string | null; narSize: number | null; ultimate: number | null; sigs: string | null; ca: string | null }[]
-  Refs: { referrerPath: string; referencePath: string }[]
-  DerivationOutputs: { drvPath: string; id: string; path: string }[]
-}
-const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
-  queries: Record<string, Record<string, string>>
-  tree: Record<string, string>
-  graph: Record<string, string>
-  referrersClosure: Record<string, string>
-  pathInfo: Record<string, Record<string, unknown[]>>
-}
-
-// rows.json was read after `nix-store --delete` removed the doomed output, but the queries
-// were taken while it was valid: put it back from what the queries recorded about it.
-const DOOMED = '/nix/store/51b67gxbwxs8rf0h3m1adfi7hq0x5g4y-doomed'
-const dq = expected.queries[DOOMED] as Record<string, string>
-const infos: NewPathInfo[] = [
-  { path: DOOMED, narHash: Hash.parse((dq['--hash'] as string).trim()), narSize: Number(dq['--size']), deriver: (dq['--deriver'] as string).trim(), ultimate: true },
-  ...rows.ValidPaths.map((v) => ({
-    path: v.path,
-    narHash: Hash.parse(v.hash),
-    narSize: v.narSize ?? 0,
-    references: rows.Refs.filter((r) => r.referrerPath === v.path).map((r) => r.referencePath),
-    deriver: v.deriver ?? undefined,
-    registrationTime: v.registrationTime,
-    ultimate: v.ultimate === 1,
-    sigs: v.sigs === null ? [] : v.sigs.split(' '),
-    ca: v.ca ?? undefined,
-    derivationOutputs: Object.fromEntries(rows.DerivationOutputs.filter((d) => d.drvPath === v.path).map((d) => [d.id, d.path])),
-  })),
-]
+const { expected, pathRows } = loadGoldenStore()
+const infos: NewPathInfo[] = pathRows.map((r) => ({ ...r, narHash: Hash.parse(r.narHash) }))
 const tmp = mkdtempSync(join(tmpdir(), 'store-golden-'))
 const w = StoreDb.open(tmp, { create: true })
 w.registerValidPaths(infos)

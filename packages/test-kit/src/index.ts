@@ -6,10 +6,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-/** `../shared/golden/` beside the checkout (vectors captured from real Nix 2.8). */
-export const goldenDir: string = fileURLToPath(new URL('../../../../shared/golden/', import.meta.url))
+import { goldenDir } from './paths.js'
+
+export { goldenDir }
+export {
+  loadGoldenStore, type GoldenStore, type GoldenStoreRows, type GoldenStoreExpected, type GoldenPathRow,
+} from './golden-store.js'
 
 /** A path inside the golden vectors, e.g. `golden('drv', 'minimal', 'expected.json')`. */
 export function golden(...parts: string[]): string {
