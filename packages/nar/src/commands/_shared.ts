@@ -40,7 +40,7 @@ export async function operands(positional: readonly string[]): Promise<string[]>
  * the tool prints `nar: bad magic …` rather than `nar: nar: bad magic …`.
  */
 export function asCliError(prog: string, err: unknown): unknown {
-  if (err instanceof Error && ['NarError', 'HashError', 'StorePathError'].includes(err.name)) {
+  if (err instanceof Error && ['NarError', 'HashError', 'StorePathError', 'CompressionError'].includes(err.name)) {
     const prefix = `${prog}: `
     return new CliError(err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message, 1, { cause: err })
   }

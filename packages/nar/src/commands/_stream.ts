@@ -26,3 +26,17 @@ export async function narSource(path: string): Promise<AsyncIterable<Uint8Array>
   const fh = await open(path, 'r')
   return fh.createReadStream({ highWaterMark: 1 << 20 })
 }
+
+/**
+ * A NAR to read (a file, or stdin for `-`), decompressed when it is zstd-compressed (detected by
+ * its magic; zstd-napi is loaded only then). xz, bzip2 and gzip input fail with a clear error.
+ */
+export async function narInput(path: string): Promise<AsyncIterable<Uint8Array>> {
+  return decodedInput(await narSource(path))
+}
+
+/** `source` decompressed when it is zstd-compressed (see {@link narInput}). */
+export async function decodedInput(source: AsyncIterable<Uint8Array>): Promise<AsyncIterable<Uint8Array>> {
+  const { decompressed } = await import('../_zstd.js')
+  return decompressed(source)
+}

@@ -1,6 +1,6 @@
 import { defineCommand, writeStdout } from '@tsnix/cli-kit'
 import { asCliError } from './_shared.js'
-import { narSource } from './_stream.js'
+import { narInput } from './_stream.js'
 
 /** `nar ls NAR PATH`: `nix nar ls`. */
 export default defineCommand({
@@ -9,7 +9,7 @@ export default defineCommand({
     recursive: { type: 'boolean', alias: 'R', description: 'list subdirectories recursively' },
     long: { type: 'boolean', alias: 'l', description: 'long format: mode, size, name (and symlink target)' },
     json: { type: 'boolean', description: 'print JSON (the shape of nix nar ls --json)' },
-    nar: { type: 'positional', required: true, description: "NAR file ('-': stdin)" },
+    nar: { type: 'positional', required: true, description: "NAR file, plain or zstd-compressed ('-': stdin)" },
     path: { type: 'positional', required: false, description: "path inside the archive (default '/')" },
   },
   async run({ args }) {
@@ -18,7 +18,7 @@ export default defineCommand({
     let text: string
     try {
       // The text form shows the type and size of each entry, so it needs one level more than JSON.
-      const listing = await listNar(await narSource(args.nar), path, { recursive: args.recursive === true || args.json !== true })
+      const listing = await listNar(await narInput(args.nar), path, { recursive: args.recursive === true || args.json !== true })
       text = args.json === true ? `${listingToJson(listing)}\n` : formatListing(listing, path, { long: args.long === true, recursive: args.recursive === true })
     } catch (err) {
       throw asCliError('nar', err)
