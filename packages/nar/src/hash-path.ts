@@ -1,6 +1,6 @@
 import { Hash, createHasher, type HashAlgorithm } from '@tsnix/hash'
 import { lstat } from 'node:fs/promises'
-import { dumpPathWith, unsupportedType, type NarField } from './dump.js'
+import { eventLoopTurns, unsupportedType, walkNar, type NarField } from './_walk.js'
 import { NarError } from './errors.js'
 import { native } from './native.js'
 import { RefScanner, StorePathScanner, scanBytesTs } from './scan.js'
@@ -27,10 +27,13 @@ export async function narHashAndScanTs(
   const hasher = createHasher(algorithm)
   const scanner = hashParts === null ? null : new RefScanner(hashParts)
   let size = 0
-  for await (const chunk of dumpPathWith(path, { reuse: true })) {
+  const turn = eventLoopTurns()
+  for (const chunk of walkNar(path, { reuse: true })) {
     hasher.update(chunk)
     scanner?.update(chunk)
     size += chunk.length
+    const wait = turn()
+    if (wait !== null) await wait
   }
   return { hash: hasher.digest(), size, references: scanner?.found() ?? [] }
 }
@@ -38,9 +41,12 @@ export async function narHashAndScanTs(
 /** @internal pure-TS reference scan of a path. */
 export async function scanReferencesTs(path: string, hashParts: readonly string[]): Promise<string[]> {
   const scanner = new RefScanner(hashParts)
-  for await (const chunk of dumpPathWith(path, { reuse: true })) {
+  const turn = eventLoopTurns()
+  for (const chunk of walkNar(path, { reuse: true })) {
     if (scanner.done) break
     scanner.update(chunk)
+    const wait = turn()
+    if (wait !== null) await wait
   }
   return scanner.found()
 }
@@ -140,8 +146,11 @@ async function locate(
     out.push({ reference, file: span.path, field: span.kind, offset: narOffset - span.offset, narOffset })
   }
   const scanner = makeScanner(hit)
-  for await (const chunk of dumpPathWith(path, { reuse: true, onField: (f) => spans.push(f) })) {
+  const turn = eventLoopTurns()
+  for (const chunk of walkNar(path, { reuse: true, onField: (f) => spans.push(f) })) {
     scanner.update(chunk)
+    const wait = turn()
+    if (wait !== null) await wait
     if (at > 4096) {
       spans = spans.slice(at)
       at = 0
