@@ -493,36 +493,12 @@ export function registerBuiltins(st: EvalState): void {
   })
   prim('match', 2, ([r, s], pos) => {
     const re = compileRegex(st.forceStringNoCtx(r!, pos), pos)
-    const text = st.forceStr(s!, pos)
-    const m = re.anchored.exec(text)
-    if (m === null) return null
-    const out: Lazy[] = []
-    for (let i = 1; i < m.length; i++) out.push(m[i] === undefined ? null : m[i]!)
-    return out
+    return re.match(st.forceStr(s!, pos))
   })
   prim('split', 2, ([r, s], pos) => {
     const re = compileRegex(st.forceStringNoCtx(r!, pos), pos)
-    const text = st.forceStr(s!, pos)
-    const g = re.global
-    g.lastIndex = 0
-    const out: Lazy[] = []
-    let prev = 0
-    for (;;) {
-      const m = g.exec(text)
-      if (m === null) break
-      out.push(text.slice(prev, m.index))
-      const groups: Lazy[] = []
-      for (let i = 1; i < m.length; i++) groups.push(m[i] === undefined ? null : m[i]!)
-      out.push(groups)
-      prev = m.index + m[0].length
-      if (m[0].length === 0) {
-        if (g.lastIndex >= text.length) { g.lastIndex = text.length + 1 }
-        else g.lastIndex++
-        if (m.index >= text.length) break
-      }
-    }
-    out.push(text.slice(prev))
-    return out
+    // no match: Nix returns the subject itself (context included)
+    return re.split(st.forceStr(s!, pos)) ?? [s!]
   })
   prim('splitVersion', 1, ([s], pos) => splitVersion(st.coerceToString(s!, pos, new Set(), false, true)))
   prim('compareVersions', 2, ([a, b], pos) => compareVersions(st.forceStringNoCtx(a!, pos), st.forceStringNoCtx(b!, pos)))

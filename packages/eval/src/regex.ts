@@ -1,119 +1,126 @@
 /**
- * POSIX extended regular expressions (what Nix 2.8's `match` and `split` use through
- * std::regex::extended), translated to JS regular expressions over byte strings.
+ * Regular expressions for `builtins.match` and `builtins.split`, with the answers of Nix 2.8, which
+ * uses `std::regex(re, std::regex::extended)` of libstdc++ (GCC 12) over byte strings.
+ *
+ * A pattern is compiled once (cached) to libstdc++'s NFA (regex-compile.ts) and run by a port of
+ * its backtracking POSIX executor (regex-exec.ts). When the semantics provably coincide (no `|`,
+ * quantifiers only on single-byte matchers, `^` only first: see `RegexProgram.fastSource`), a JS
+ * RegExp built from the same parse runs instead, which is much faster.
  */
 import { NixError } from './errors.js'
 import type { Pos } from './source.js'
+import { compileProgram, RegexCompileError, type RegexProgram } from './regex-compile.js'
+import { nfaMatch, nfaSplit, type SplitPart } from './regex-exec.js'
 
-const CLASSES: Record<string, string> = {
-  alpha: 'a-zA-Z', digit: '0-9', alnum: '0-9a-zA-Z', upper: 'A-Z', lower: 'a-z',
-  space: ' \\t\\n\\r\\f\\v', blank: ' \\t', punct: '!-\\/:-@\\[-`{-~', xdigit: '0-9A-Fa-f',
-  cntrl: '\\x00-\\x1f\\x7f', print: ' -~', graph: '!-~', word: '0-9a-zA-Z_',
+export type { SplitPart } from './regex-exec.js'
+
+/** A compiled Nix regex. */
+export interface NixRegex {
+  /** `builtins.match`: the captures (null for a group that did not take part), or null. */
+  match(text: string): (string | null)[] | null
+  /**
+   * `builtins.split`: the text before each match, then that match's captures, …, then the rest;
+   * null when there is no match at all (Nix then returns the subject itself, context included).
+   */
+  split(text: string): SplitPart[] | null
+  /** Whether the JS RegExp fast path is used. */
+  readonly fast: boolean
 }
 
-/** Translate an ERE to a JS regex source; throws on a malformed expression. */
-export function translateERE(re: string): string {
-  let out = ''
-  let i = 0
-  let depth = 0
-  const n = re.length
-  while (i < n) {
-    const c = re[i]!
-    if (c === '\\') {
-      const d = re[i + 1]
-      if (d === undefined) throw new Error('trailing backslash')
-      if (/[a-zA-Z0-9]/.test(d)) {
-        // \w \s \d etc. are extensions libstdc++ accepts; back-references too
-        out += `\\${d}`
-      } else out += `\\${d}`
-      i += 2
-      continue
-    }
-    if (c === '[') {
-      let j = i + 1
-      let cls = '['
-      if (re[j] === '^') { cls += '^'; j++ }
-      if (re[j] === ']') { cls += '\\]'; j++ }
-      let closed = false
-      while (j < n) {
-        const d = re[j]!
-        if (d === ']') { closed = true; j++; break }
-        if (d === '[' && re[j + 1] === ':') {
-          const end = re.indexOf(':]', j + 2)
-          if (end < 0) throw new Error('bad class')
-          const name = re.slice(j + 2, end)
-          const body = CLASSES[name]
-          if (body === undefined) throw new Error(`unknown class ${name}`)
-          cls += body
-          j = end + 2
-          continue
-        }
-        if (d === '[' && (re[j + 1] === '.' || re[j + 1] === '=')) {
-          const close = `${re[j + 1]}]`
-          const end = re.indexOf(close, j + 2)
-          if (end < 0) throw new Error('bad collating element')
-          cls += re.slice(j + 2, end).replace(/[\]\\^-]/g, '\\$&')
-          j = end + 2
-          continue
-        }
-        if (d === '\\') { cls += '\\\\'; j++; continue }
-        cls += d
-        j++
-      }
-      if (!closed) throw new Error('unterminated bracket')
-      out += `${cls}]`
-      i = j
-      continue
-    }
-    if (c === '(') {
-      depth++
-      out += '('
-      i++
-      continue
-    }
-    if (c === ')') {
-      if (depth === 0) throw new Error('unmatched )')
-      depth--
-      out += ')'
-      i++
-      continue
-    }
-    if (c === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(re.slice(i))
-      if (m === null) throw new Error('bad brace')
-      out += m[0]
-      i += m[0].length
-      continue
-    }
-    if ((c === '*' || c === '+' || c === '?') && (i === 0 || re[i - 1] === '(' || re[i - 1] === '|')) {
-      throw new Error('nothing to repeat')
-    }
-    if (c === '/') { out += '\\/'; i++; continue }
-    out += c
-    i++
-  }
-  if (depth !== 0) throw new Error('unmatched (')
+const groupsOf = (m: RegExpExecArray): (string | null)[] => {
+  const out: (string | null)[] = []
+  for (let i = 1; i < m.length; i++) out.push(m[i] ?? null)
   return out
 }
 
-interface Compiled {
-  anchored: RegExp
-  global: RegExp
+class FastRegex implements NixRegex {
+  readonly fast = true
+  private readonly anchored: RegExp
+  private readonly global: RegExp
+  constructor(src: string) {
+    this.anchored = new RegExp(`^(?:${src})$`)
+    this.global = new RegExp(src, 'g')
+  }
+
+  match(text: string): (string | null)[] | null {
+    const m = this.anchored.exec(text)
+    return m === null ? null : groupsOf(m)
+  }
+
+  split(text: string): SplitPart[] | null {
+    const g = this.global
+    g.lastIndex = 0
+    let m = g.exec(text)
+    if (m === null) return null
+    const out: SplitPart[] = []
+    let prev = 0
+    while (m !== null) {
+      const end = m.index + m[0].length
+      out.push(text.slice(prev, m.index), groupsOf(m))
+      prev = end
+      if (m[0].length === 0) {
+        // no non-empty match can start here (see fastSource), so move on by one byte
+        if (end >= text.length) break
+        g.lastIndex = end + 1
+      }
+      m = g.exec(text)
+    }
+    out.push(text.slice(prev))
+    return out
+  }
 }
 
-const cache = new Map<string, Compiled>()
-
-/** Compile (and cache) a regex for `match` (anchored) and `split` (global search). */
-export function compileRegex(re: string, pos: Pos | undefined): Compiled {
-  const hit = cache.get(re)
-  if (hit !== undefined) return hit
-  let c: Compiled
-  try {
-    const src = translateERE(re)
-    c = { anchored: new RegExp(`^(?:${src})$`, 's'), global: new RegExp(src, 'gs') }
-  } catch {
-    throw new NixError('eval', `invalid regular expression '${re}'`, pos)
+class NfaRegex implements NixRegex {
+  readonly fast = false
+  private readonly p: RegexProgram
+  constructor(p: RegexProgram) {
+    this.p = p
   }
-  cache.set(re, c)
-  return c
+
+  match(text: string): (string | null)[] | null {
+    return nfaMatch(this.p, text)
+  }
+
+  split(text: string): SplitPart[] | null {
+    return nfaSplit(this.p, text)
+  }
+}
+
+/**
+ * Compile a pattern without the cache and without the fast path choice being fixed: `mode`
+ * 'nfa' forces the libstdc++ executor (used by tests to compare both paths).
+ * @throws RegexCompileError when Nix would reject the pattern.
+ */
+export function buildRegex(re: string, mode: 'auto' | 'nfa' = 'auto'): NixRegex {
+  const p = compileProgram(re)
+  return mode === 'auto' && p.fastSource !== null ? new FastRegex(p.fastSource) : new NfaRegex(p)
+}
+
+const cache = new Map<string, NixRegex | RegexCompileError>()
+const CACHE_LIMIT = 4096
+
+/**
+ * Compile (and cache) a regex for `builtins.match` / `builtins.split`.
+ * @throws NixError `invalid regular expression '…'`, or `memory limit exceeded by regular
+ * expression '…'` when libstdc++ would run out of NFA states.
+ */
+export function compileRegex(re: string, pos: Pos | undefined): NixRegex {
+  let hit = cache.get(re)
+  if (hit === undefined) {
+    try {
+      hit = buildRegex(re)
+    } catch (e) {
+      if (!(e instanceof RegexCompileError)) throw e
+      hit = e
+    }
+    if (cache.size >= CACHE_LIMIT) cache.clear()
+    cache.set(re, hit)
+  }
+  if (hit instanceof RegexCompileError) {
+    const msg = hit.code === 'space'
+      ? `memory limit exceeded by regular expression '${re}'`
+      : `invalid regular expression '${re}'`
+    throw new NixError('eval', msg, pos)
+  }
+  return hit
 }
