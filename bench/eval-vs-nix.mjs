@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Evaluator benchmarks: tsnix `instantiate --eval --strict` against `nix-instantiate --eval --strict`,
 // run in the same session, reporting wall time and peak RSS and their ratios (ours / Nix).
-// Usage: node bench/eval-vs-nix.mjs [name-filter] [--runs N]   (build packages/eval first)
+// Usage: node bench/eval-vs-nix.mjs [name-filter] [--runs N] [--ours path/to/instantiate.js]
+// (build packages/eval first; --ours compares another build, e.g. an older checkout's)
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const ours = fileURLToPath(new URL('../packages/eval/bin/instantiate.js', import.meta.url))
+const oursIdx = process.argv.indexOf('--ours')
+const ours = oursIdx > 0 ? process.argv[oursIdx + 1] : fileURLToPath(new URL('../packages/eval/bin/instantiate.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'eval-bench-'))
 
 /** A package-set style program: attrset-heavy library code with //, mapAttrs, foldl', strings, recursion. */
@@ -161,6 +163,8 @@ const WORKLOADS = {
   'toJSON-large': `builtins.stringLength (builtins.toJSON (builtins.genList (i: { id = i; name = "item-\${toString i}"; tags = [ "a" "b" (toString (i * 3)) ]; nested = { ok = i / 2 * 2 == i; f = 1.5; }; }) 50000))`,
   'package-set': PACKAGE_SET,
   'package-set-big': bigPackageSet(4000),
+  // nixpkgs-sized: Nix itself needs about half a second for it
+  'package-set-10k': bigPackageSet(10000),
 }
 
 function measure(cmd, args) {
@@ -179,17 +183,26 @@ for (const [name, expr] of Object.entries(WORKLOADS)) {
   const file = join(dir, `${name}.nix`)
   writeFileSync(file, expr)
   writeFileSync(join(dir, 'builder.sh'), 'echo\n')
-  const best = (cmd, args) => {
+  const best = (cmd, args, times) => {
     let b
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < times; i++) {
       const m = measure(cmd, args)
       if (m.status !== 0) { console.error(`${name}: ${cmd} failed:\n${m.err}`); process.exit(1) }
       if (b === undefined || m.secs < b.secs) b = m
     }
     return b
   }
-  const n = best('nix-instantiate', ['--eval', '--strict', file])
-  const o = best(process.execPath, [ours, '--eval', '--strict', file])
+  // interleaved, so that a busy machine slows both alike; best of `runs`
+  let n
+  let o
+  for (let i = 0; i < runs; i++) {
+    const a = best('nix-instantiate', ['--eval', '--strict', file], 1)
+    const b = best(process.execPath, [ours, '--eval', '--strict', file], 1)
+    if (n === undefined || a.secs < n.secs) n = { ...a, mb: Math.min(a.mb, n?.mb ?? Infinity) }
+    else n.mb = Math.min(n.mb, a.mb)
+    if (o === undefined || b.secs < o.secs) o = { ...b, mb: Math.min(b.mb, o?.mb ?? Infinity) }
+    else o.mb = Math.min(o.mb, b.mb)
+  }
   if (n.out !== o.out) console.error(`${name}: outputs differ!\n nix:  ${n.out.slice(0, 200)}\n ours: ${o.out.slice(0, 200)}`)
   console.log(`${name.padEnd(18)} ${n.secs.toFixed(2).padStart(6)} ${o.secs.toFixed(2).padStart(8)} ${(o.secs / n.secs).toFixed(2).padStart(6)}x ${n.mb.toFixed(0).padStart(7)} ${o.mb.toFixed(0).padStart(8)} ${(o.mb / n.mb).toFixed(2).padStart(5)}x`)
 }

@@ -23,6 +23,8 @@ export interface Token {
   n?: number | bigint | undefined
   /** For IND_STR: true when it is plain text whose spaces count as indentation. */
   indent?: boolean | undefined
+  /** The token's position, made when the parser first asks for it (shared by its nodes). */
+  pos?: Pos | undefined
   off: number
   line: number
   col: number
@@ -42,6 +44,11 @@ const RE_HPATH_START_DOLLAR = /~\/\$\{/y
 const RE_SPATH = /<[a-zA-Z0-9._+-]+(?:\/[a-zA-Z0-9._+-]+)*>/y
 const RE_URI = /[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+/y
 const RE_INPATH_PART = /[a-zA-Z0-9._+-]*(?:\/[a-zA-Z0-9._+-]+)+\/?|[a-zA-Z0-9._+-]*\/|[a-zA-Z0-9._+-]+/y
+
+/** [a-zA-Z0-9._+-] */
+function isPathChar(d: number): boolean {
+  return (d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 46 || d === 95 || d === 43 || d === 45
+}
 
 function matchAt(re: RegExp, text: string, off: number): number {
   re.lastIndex = off
@@ -70,6 +77,21 @@ function unescape(s: string): string {
 
 /** Tokenize a whole source. Throws NixSyntaxError on a lexical error. */
 export function tokenize(src: Source): Token[] {
+  const next = lexer(src)
+  const out: Token[] = []
+  for (;;) {
+    const t = next()
+    out.push(t)
+    if (t.t === 'EOF') return out
+  }
+}
+
+/**
+ * A lexer producing tokens on demand, as flex does for bison: each call returns the next
+ * token (EOF forever at the end), and throws NixSyntaxError on a lexical error. Tokens are
+ * not kept, so they die young instead of living as long as the parse.
+ */
+export function lexer(src: Source): () => Token {
   const text = src.text
   const n = text.length
   const out: Token[] = []
@@ -95,9 +117,9 @@ export function tokenize(src: Source): Token[] {
     }
     off = end
   }
-  const push = (t: TokenKind, v: string, len: number, extra?: Partial<Token>): void => {
+  const push = (t: TokenKind, v: string, len: number, num?: number | bigint, indent?: boolean): void => {
     // one object shape for every token (monomorphic property access in the parser)
-    const tok: Token = { t, v, n: extra?.n, indent: extra?.indent, off, line, col }
+    const tok: Token = { t, v, n: num, indent, pos: undefined, off, line, col }
     out.push(tok)
     advance(len)
   }
@@ -107,176 +129,222 @@ export function tokenize(src: Source): Token[] {
   const pushState = (s: State): void => { stack.push(state); state = s }
   const popState = (): void => { state = stack.pop() ?? 'default' }
 
-  while (off < n || state === 'inpath' || state === 'inpath-slash') {
-    if (state === 'string') {
-      const c = text[off]!
-      if (c === '"') { popState(); push('"', '"', 1); continue }
-      if (c === '$' && text[off + 1] === '{') { pushState('default'); push('DOLLAR_CURLY', '${', 2); continue }
-      // a run of string chars: anything but an unescaped " or ${ ; $$ is literal
-      let i = off
-      for (;;) {
-        if (i >= n) break
-        const d = text[i]!
-        if (d === '"') break
-        if (d === '\\') { i += i + 1 < n ? 2 : 1; continue }
-        if (d === '$') {
-          const e = text[i + 1]
-          if (e === '{') break
-          if (e === '"' || e === undefined) { i++; continue }
-          if (e === '\\') { i += i + 2 < n ? 3 : 2; continue }
-          i += 2; continue
+  let eof: Token | undefined
+  return (): Token => {
+    if (out.length > 0) return out.shift()!
+    while (out.length === 0 && (off < n || state === 'inpath' || state === 'inpath-slash')) {
+      if (state === 'string') {
+        const c = text[off]!
+        if (c === '"') { popState(); push('"', '"', 1); continue }
+        if (c === '$' && text[off + 1] === '{') { pushState('default'); push('DOLLAR_CURLY', '${', 2); continue }
+        // a run of string chars: anything but an unescaped " or ${ ; $$ is literal
+        let i = off
+        for (;;) {
+          if (i >= n) break
+          const d = text[i]!
+          if (d === '"') break
+          if (d === '\\') { i += i + 1 < n ? 2 : 1; continue }
+          if (d === '$') {
+            const e = text[i + 1]
+            if (e === '{') break
+            if (e === '"' || e === undefined) { i++; continue }
+            if (e === '\\') { i += i + 2 < n ? 3 : 2; continue }
+            i += 2; continue
+          }
+          i++
         }
-        i++
-      }
-      const raw = text.slice(off, i)
-      push('STR', unescape(raw), i - off)
-      continue
-    }
-    if (state === 'ind') {
-      const c = text[off]!
-      if (c === '$' && text[off + 1] === '{') { pushState('default'); push('DOLLAR_CURLY', '${', 2); continue }
-      if (c === "'" && text[off + 1] === "'") {
-        const d = text[off + 2]
-        if (d === '$') { push('IND_STR', '$', 3); continue }
-        if (d === "'") { push('IND_STR', "''", 3); continue }
-        if (d === '\\' && off + 3 < n) { push('IND_STR', unescape(text.slice(off + 2, off + 4)), 4); continue }
-        popState(); push('IND_CLOSE', "''", 2); continue
-      }
-      // ([^$']|\$[^{']|'[^'$])+
-      let i = off
-      for (;;) {
-        if (i >= n) break
-        const d = text[i]!
-        if (d === '$') {
-          const e = text[i + 1]
-          if (e === undefined || e === '{' || e === "'") break
-          i += 2; continue
-        }
-        if (d === "'") {
-          const e = text[i + 1]
-          if (e === undefined || e === "'" || e === '$') break
-          i += 2; continue
-        }
-        i++
-      }
-      if (i > off) { push('IND_STR', text.slice(off, i), i - off, { indent: true }); continue }
-      if (c === '$') { push('IND_STR', '$', 1); continue }
-      push('IND_STR', "'", 1)
-      continue
-    }
-    if (state === 'inpath' || state === 'inpath-slash') {
-      if (text[off] === '$' && text[off + 1] === '{') {
-        state = 'inpath'; pushState('default'); push('DOLLAR_CURLY', '${', 2); continue
-      }
-      const len = off < n ? matchAt(RE_INPATH_PART, text, off) : 0
-      if (len > 0) {
-        const v = text.slice(off, off + len)
-        state = v.endsWith('/') ? 'inpath-slash' : 'inpath'
-        push('STR', v, len)
+        const raw = text.slice(off, i)
+        push('STR', unescape(raw), i - off)
         continue
       }
-      if (state === 'inpath-slash') fail('path has a trailing slash')
-      popState()
-      out.push({ t: 'PATH_END', v: '', off, line, col })
-      continue
-    }
-
-    // default state
-    const c = text.charCodeAt(off)
-    // whitespace
-    if (c === 32 || c === 9 || c === 10 || c === 13) {
-      let i = off + 1
-      for (;;) {
-        const d = text.charCodeAt(i)
-        if (d === 32 || d === 9 || d === 10 || d === 13) i++
-        else break
-      }
-      advance(i - off)
-      continue
-    }
-    if (c === 35 /* # */) {
-      let i = off
-      while (i < n && text[i] !== '\n' && text[i] !== '\r') i++
-      advance(i - off); continue
-    }
-    if (c === 47 /* / */ && text[off + 1] === '*') {
-      const end = text.indexOf('*/', off + 2)
-      if (end < 0) {
-        // flex would lex '/' and '*' as characters: a syntax error follows
-        push('/', '/', 1); continue
-      }
-      advance(end + 2 - off); continue
-    }
-    const ch = text[off]!
-    if (ch === '"') { pushState('string'); push('"', '"', 1); continue }
-    if (ch === "'" && text[off + 1] === "'") {
-      // ''(\ *\n)? : spaces and the newline right after the opening are not content
-      let i = off + 2
-      while (text[i] === ' ') i++
-      const len = text[i] === '\n' ? i + 1 - off : 2
-      pushState('ind'); push('IND_OPEN', "''", len); continue
-    }
-    if (ch === '$' && text[off + 1] === '{') { pushState('default'); push('DOLLAR_CURLY', '${', 2); continue }
-    if (ch === '{') { pushState('default'); push('{', '{', 1); continue }
-    if (ch === '}') { if (stack.length > 0) popState(); push('}', '}', 1); continue }
-
-    // longest match among the regex rules (earlier rule wins a tie, as in flex)
-    let best = 0
-    let kind = 'CHAR' as TokenKind | 'PSEG' | 'HSEG'
-    const tryRule = (re: RegExp, k: TokenKind | 'PSEG' | 'HSEG'): void => {
-      const len = matchAt(re, text, off)
-      if (len > best) { best = len; kind = k }
-    }
-    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) tryRule(RE_ID, 'ID')
-    if (c >= 48 && c <= 57) tryRule(RE_INT, 'INT')
-    if ((c >= 48 && c <= 57) || c === 46) tryRule(RE_FLOAT, 'FLOAT')
-    const pathStart = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)
-      || c === 46 || c === 95 || c === 45 || c === 43 || c === 47
-    if (pathStart) { tryRule(RE_PATH_SEG_DOLLAR, 'PSEG'); tryRule(RE_PATH, 'PATH') }
-    if (c === 126) { tryRule(RE_HPATH_START_DOLLAR, 'HSEG'); tryRule(RE_HPATH, 'HPATH') }
-    if (c === 60) tryRule(RE_SPATH, 'SPATH')
-    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) tryRule(RE_URI, 'URI')
-    // fixed strings (keywords and operators) come first in lexer.l and win ties
-    if (kind === 'ID') {
-      const v = text.slice(off, off + best)
-      if (KEYWORDS.has(v)) { push(v as TokenKind, v, best); continue }
-    }
-    if (best <= 3 && text.startsWith('...', off)) { push('...', '...', 3); continue }
-    if (best <= 2) {
-      const two = text.slice(off, off + 2)
-      if (TWO_CHAR.has(two)) { push(two as TokenKind, two, 2); continue }
-    }
-    if (best === 0) {
-      if ('()[];:.,@?=<>+-*/!'.includes(ch)) { push(ch as TokenKind, ch, 1); continue }
-      push('CHAR', ch, 1); continue
-    }
-    const v = text.slice(off, off + best)
-    switch (kind as TokenKind | 'PSEG' | 'HSEG') {
-      case 'ID': push('ID', v, best); break
-      case 'INT': {
-        let num: number | bigint = Number(v)
-        if (!Number.isSafeInteger(num)) {
-          const big = BigInt(v)
-          if (big > 9223372036854775807n) fail(`invalid integer '${v}'`)
-          num = big
+      if (state === 'ind') {
+        const c = text[off]!
+        if (c === '$' && text[off + 1] === '{') { pushState('default'); push('DOLLAR_CURLY', '${', 2); continue }
+        if (c === "'" && text[off + 1] === "'") {
+          const d = text[off + 2]
+          if (d === '$') { push('IND_STR', '$', 3); continue }
+          if (d === "'") { push('IND_STR', "''", 3); continue }
+          if (d === '\\' && off + 3 < n) { push('IND_STR', unescape(text.slice(off + 2, off + 4)), 4); continue }
+          popState(); push('IND_CLOSE', "''", 2); continue
         }
-        push('INT', v, best, { n: num }); break
+        // ([^$']|\$[^{']|'[^'$])+
+        let i = off
+        for (;;) {
+          if (i >= n) break
+          const d = text[i]!
+          if (d === '$') {
+            const e = text[i + 1]
+            if (e === undefined || e === '{' || e === "'") break
+            i += 2; continue
+          }
+          if (d === "'") {
+            const e = text[i + 1]
+            if (e === undefined || e === "'" || e === '$') break
+            i += 2; continue
+          }
+          i++
+        }
+        if (i > off) { push('IND_STR', text.slice(off, i), i - off, undefined, true); continue }
+        if (c === '$') { push('IND_STR', '$', 1); continue }
+        push('IND_STR', "'", 1)
+        continue
       }
-      case 'FLOAT': push('FLOAT', v, best); break
-      case 'PSEG': {
-        const seg = matchAt(RE_PATH_SEG, text, off)
-        const p = text.slice(off, off + seg)
-        push('PATH', p, seg); pushState('inpath-slash'); break
+      if (state === 'inpath' || state === 'inpath-slash') {
+        if (text[off] === '$' && text[off + 1] === '{') {
+          state = 'inpath'; pushState('default'); push('DOLLAR_CURLY', '${', 2); continue
+        }
+        const len = off < n ? matchAt(RE_INPATH_PART, text, off) : 0
+        if (len > 0) {
+          const v = text.slice(off, off + len)
+          state = v.endsWith('/') ? 'inpath-slash' : 'inpath'
+          push('STR', v, len)
+          continue
+        }
+        if (state === 'inpath-slash') fail('path has a trailing slash')
+        popState()
+        out.push({ t: 'PATH_END', v: '', n: undefined, indent: undefined, pos: undefined, off, line, col })
+        continue
       }
-      case 'HSEG': push('HPATH', '~/', 2); pushState('inpath-slash'); break
-      case 'PATH': push('PATH', v, best); pushState(v.endsWith('/') ? 'inpath-slash' : 'inpath'); break
-      case 'HPATH': push('HPATH', v, best); pushState(v.endsWith('/') ? 'inpath-slash' : 'inpath'); break
-      case 'SPATH': push('SPATH', v, best); break
-      case 'URI': push('URI', v, best); break
-      default: push('CHAR', ch, 1)
+
+      // default state
+      const c = text.charCodeAt(off)
+      // whitespace
+      if (c === 32 || c === 9 || c === 10 || c === 13) {
+        let i = off + 1
+        for (;;) {
+          const d = text.charCodeAt(i)
+          if (d === 32 || d === 9 || d === 10 || d === 13) i++
+          else break
+        }
+        advance(i - off)
+        continue
+      }
+      if (c === 35 /* # */) {
+        let i = off
+        while (i < n && text[i] !== '\n' && text[i] !== '\r') i++
+        advance(i - off); continue
+      }
+      if (c === 47 /* / */ && text[off + 1] === '*') {
+        const end = text.indexOf('*/', off + 2)
+        if (end < 0) {
+          // flex would lex '/' and '*' as characters: a syntax error follows
+          push('/', '/', 1); continue
+        }
+        advance(end + 2 - off); continue
+      }
+      const ch = text[off]!
+      if (ch === '"') { pushState('string'); push('"', '"', 1); continue }
+      if (ch === "'" && text[off + 1] === "'") {
+        // ''(\ *\n)? : spaces and the newline right after the opening are not content
+        let i = off + 2
+        while (text[i] === ' ') i++
+        const len = text[i] === '\n' ? i + 1 - off : 2
+        pushState('ind'); push('IND_OPEN', "''", len); continue
+      }
+      if (ch === '$' && text[off + 1] === '{') { pushState('default'); push('DOLLAR_CURLY', '${', 2); continue }
+      if (ch === '{') { pushState('default'); push('{', '{', 1); continue }
+      if (ch === '}') { if (stack.length > 0) popState(); push('}', '}', 1); continue }
+
+      // Fast paths for the commonest tokens, identifiers/keywords and integers, when no longer
+      // rule (path, URI, float) can match: the char after the longest run of path characters
+      // is not '/' (no PATH), and for identifiers the char after the longest run of URI scheme
+      // characters is not ':' (no URI); for integers the next char is not a path char or '/'.
+      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) {
+        let i = off + 1
+        for (;;) {
+          const d = text.charCodeAt(i)
+          if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 || d === 39 || d === 45) i++
+          else break
+        }
+        let p = i
+        while (isPathChar(text.charCodeAt(p))) p++
+        let u = off + 1
+        for (;;) {
+          const d = text.charCodeAt(u)
+          if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 43 || d === 45 || d === 46) u++
+          else break
+        }
+        if (text.charCodeAt(p) !== 47 && (c === 95 || text.charCodeAt(u) !== 58)) {
+          const v = text.slice(off, i)
+          push(KEYWORDS.has(v) ? v as TokenKind : 'ID', v, i - off)
+          continue
+        }
+      } else if (c >= 48 && c <= 57) {
+        let i = off + 1
+        while (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++
+        const d = text.charCodeAt(i)
+        if (!isPathChar(d) && d !== 47) {
+          const v = text.slice(off, i)
+          let num: number | bigint = Number(v)
+          if (!Number.isSafeInteger(num)) {
+            const big = BigInt(v)
+            if (big > 9223372036854775807n) fail(`invalid integer '${v}'`)
+            num = big
+          }
+          push('INT', v, i - off, num)
+          continue
+        }
+      }
+
+      // longest match among the regex rules (earlier rule wins a tie, as in flex)
+      let best = 0
+      let kind = 'CHAR' as TokenKind | 'PSEG' | 'HSEG'
+      const tryRule = (re: RegExp, k: TokenKind | 'PSEG' | 'HSEG'): void => {
+        const len = matchAt(re, text, off)
+        if (len > best) { best = len; kind = k }
+      }
+      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) tryRule(RE_ID, 'ID')
+      if (c >= 48 && c <= 57) tryRule(RE_INT, 'INT')
+      if ((c >= 48 && c <= 57) || c === 46) tryRule(RE_FLOAT, 'FLOAT')
+      const pathStart = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)
+        || c === 46 || c === 95 || c === 45 || c === 43 || c === 47
+      if (pathStart) { tryRule(RE_PATH_SEG_DOLLAR, 'PSEG'); tryRule(RE_PATH, 'PATH') }
+      if (c === 126) { tryRule(RE_HPATH_START_DOLLAR, 'HSEG'); tryRule(RE_HPATH, 'HPATH') }
+      if (c === 60) tryRule(RE_SPATH, 'SPATH')
+      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) tryRule(RE_URI, 'URI')
+      // fixed strings (keywords and operators) come first in lexer.l and win ties
+      if (kind === 'ID') {
+        const v = text.slice(off, off + best)
+        if (KEYWORDS.has(v)) { push(v as TokenKind, v, best); continue }
+      }
+      if (best <= 3 && text.startsWith('...', off)) { push('...', '...', 3); continue }
+      if (best <= 2) {
+        const two = text.slice(off, off + 2)
+        if (TWO_CHAR.has(two)) { push(two as TokenKind, two, 2); continue }
+      }
+      if (best === 0) {
+        if ('()[];:.,@?=<>+-*/!'.includes(ch)) { push(ch as TokenKind, ch, 1); continue }
+        push('CHAR', ch, 1); continue
+      }
+      const v = text.slice(off, off + best)
+      switch (kind as TokenKind | 'PSEG' | 'HSEG') {
+        case 'ID': push('ID', v, best); break
+        case 'INT': {
+          let num: number | bigint = Number(v)
+          if (!Number.isSafeInteger(num)) {
+            const big = BigInt(v)
+            if (big > 9223372036854775807n) fail(`invalid integer '${v}'`)
+            num = big
+          }
+          push('INT', v, best, num); break
+        }
+        case 'FLOAT': push('FLOAT', v, best); break
+        case 'PSEG': {
+          const seg = matchAt(RE_PATH_SEG, text, off)
+          const p = text.slice(off, off + seg)
+          push('PATH', p, seg); pushState('inpath-slash'); break
+        }
+        case 'HSEG': push('HPATH', '~/', 2); pushState('inpath-slash'); break
+        case 'PATH': push('PATH', v, best); pushState(v.endsWith('/') ? 'inpath-slash' : 'inpath'); break
+        case 'HPATH': push('HPATH', v, best); pushState(v.endsWith('/') ? 'inpath-slash' : 'inpath'); break
+        case 'SPATH': push('SPATH', v, best); break
+        case 'URI': push('URI', v, best); break
+        default: push('CHAR', ch, 1)
+      }
     }
+    if (out.length > 0) return out.shift()!
+    // an unterminated string ends at EOF too: the parser reports what it expected
+    eof ??= { t: 'EOF', v: '', n: undefined, indent: undefined, pos: undefined, off, line: lastLine, col: lastCol }
+    return eof
   }
-  // an unterminated string ends at EOF too: the parser reports what it expected
-  out.push({ t: 'EOF', v: '', off, line: lastLine, col: lastCol })
-  return out
 }

@@ -18,6 +18,14 @@ describe('lexer', () => {
   it('distinguishes floats, ints and paths', () => {
     expect(show('[ 1 1.5 .5 1.5e3 a/b ./c ]')).toBe('[ (1) (1.5) (0.5) (1500) (/base/a/b) (/base/c) ]')
   })
+  it('tells identifiers, keywords and integers from paths and URIs as flex does (output of Nix 2.8)', () => {
+    expect(show("[ a.b/c a-b/c a+b/c 1/2 1a (a'/b) (_a: b) http:x a:b x-1 (a'/ b) if' 007 12e3 ]"))
+      .toBe("[ (/base/a.b/c) (/base/a-b/c) (/base/a+b/c) (/base/1/2) (1) (a) ((a' /b)) ((_a: b)) (\"http:x\") (\"a:b\") (x-1) ((__div a' b)) (if') (7) (12) (e3) ]")
+  })
+  it('lexes on demand: a syntax error before a lexical error is reported first, as in Nix', () => {
+    expect(() => parse(src(') 99999999999999999999'))).toThrow("syntax error, unexpected ')'")
+    expect(() => parse(src('99999999999999999999 )'))).toThrow("invalid integer '99999999999999999999'")
+  })
   it('reads integers beyond 2^53 exactly and rejects those beyond 2^63', () => {
     expect(parse(src('9223372036854775807'))).toMatchObject({ k: 'int', v: 9223372036854775807n })
     expect(() => parse(src('9223372036854775808'))).toThrow("invalid integer '9223372036854775808'")

@@ -4,7 +4,7 @@
  */
 import { showExpr, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal } from './ast.js'
 import { NixSyntaxError } from './errors.js'
-import { tokenize, type Token, type TokenKind } from './lexer.js'
+import { lexer, type Token, type TokenKind } from './lexer.js'
 import { Pos, type Source } from './source.js'
 
 /** Options of the parser that depend on the environment. */
@@ -63,27 +63,29 @@ export function canonPath(path: string, base = '/'): string {
 }
 
 class Parser {
-  private readonly toks: Token[]
-  private i = 0
+  /** The token source, and the tokens looked ahead at (at most 4). */
+  private readonly lex: () => Token
+  private readonly ahead: Token[] = []
   private readonly src: Source
   private readonly home: string
 
   constructor(src: Source, options: ParseOptions) {
     this.src = src
-    this.toks = tokenize(src)
+    this.lex = lexer(src)
     this.home = options.home ?? '/'
   }
 
   private peek(k = 0): Token {
-    return this.toks[Math.min(this.i + k, this.toks.length - 1)]!
+    const a = this.ahead
+    while (a.length <= k) a.push(this.lex())
+    return a[k]!
   }
   private next(): Token {
-    const t = this.toks[this.i]!
-    if (this.i < this.toks.length - 1) this.i++
-    return t
+    const a = this.ahead
+    return a.length > 0 ? a.shift()! : this.lex()
   }
   private pos(t: Token): Pos {
-    return new Pos(this.src, t.line, t.col)
+    return (t.pos ??= new Pos(this.src, t.line, t.col))
   }
   private fail(t: Token, expecting?: string): never {
     const what = t.t === 'EOF' ? 'end of file' : tokenName(t)
