@@ -83,6 +83,23 @@ describe.each(impls)('scanBytes ($name)', ({ env }) => {
     expect(scan(`e${h1.slice(1)} ${h1.slice(0, 20)}`, [bad, h1.slice(0, 20)])).toEqual([])
   })
 
+  it('agrees with a naive search with 10 000 candidates on dense text', () => {
+    const next = seededRandom(1234)
+    const len = 100_000
+    const bytes = Buffer.alloc(len)
+    for (let i = 0; i < len; i++) bytes[i] = (i + 1) % 101 === 0 ? 0x0a : B32.charCodeAt(Math.floor(next() * 32))
+    const candidates = Array.from({ length: 10_000 }, (_, k) => {
+      if (k % 3 === 0) {
+        const at = Math.floor(next() * (len - 32))
+        return bytes.toString('latin1', at, at + 32)
+      }
+      return randomHash(next)
+    })
+    const want = naive(bytes, candidates)
+    expect(want.length).toBeGreaterThan(2000)
+    expect(scan(bytes, candidates)).toEqual(want)
+  })
+
   it('agrees with a naive substring search on random base-32-dense data', () => {
     const next = seededRandom(42)
     for (let round = 0; round < 20; round++) {
@@ -167,6 +184,22 @@ describe('RefScanner on large chunks (sampled probing and seams)', () => {
   it('with 10 000 candidates (crowded buckets)', () => {
     const many = [...candidates, ...Array.from({ length: 10_000 }, () => randomHash(next))]
     expect(scanChunked(data, many, [8192])).toEqual(naive(data, many))
+  })
+
+  it('with 10 000 candidates on dense text, half of them present (6-character keys)', () => {
+    const r = seededRandom(99)
+    const len = 150_000
+    const dense = Buffer.alloc(len)
+    for (let i = 0; i < len; i++) dense[i] = (i + 1) % 101 === 0 ? 0x0a : B32.charCodeAt(Math.floor(r() * 32))
+    // Present ones at every offset modulo the probe step and across 4096/5000-byte chunk edges.
+    const present = Array.from({ length: 5000 }, (_, k) => {
+      const at = k < 100 ? 4096 * (1 + (k % 30)) - 1 - (k % 32) : Math.floor(r() * (len - 32))
+      return dense.toString('latin1', at, at + 32)
+    })
+    const many = [...present, ...Array.from({ length: 5000 }, () => randomHash(r))]
+    const want = naive(dense, many)
+    expect(want.length).toBeGreaterThan(3000)
+    for (const sizes of [[len], [4096], [5000, 4096, 1, 31]]) expect(scanChunked(dense, many, sizes), `sizes ${sizes}`).toEqual(want)
   })
 
   it('stops early once everything is found, as Nix does', () => {

@@ -17,6 +17,8 @@ import { NIX32_CHARS, REF_LENGTH } from './constants.js'
  *   (with its offset in the candidate), finds all occurrences lying inside the chunk while
  *   reading 1 byte in 7. Occurrences across a chunk boundary lie in the 62-byte seam (the last
  *   31 bytes before the chunk and its first 31), scanned exactly.
+ *   With many candidates (≥ LONG_MIN) their 4-byte grams cover much of the 32^4 possible ones,
+ *   so the probes use 6-character pieces instead (30-bit keys, every 27th byte; see KeyTable).
  */
 
 /** Base-32 value of each byte, -1 when the byte is not a Nix base-32 character. */
@@ -82,6 +84,100 @@ function sampledScan(chunk: Uint8Array, t: GramTable, bytes: Uint8Array, cands: 
   }
 }
 
+const LONG_CHARS = 6
+const LONG_STEP = REF_LENGTH - LONG_CHARS + 1
+/** From this many candidates on, the sampled scan probes with 6-character keys (see {@link KeyTable}). */
+const LONG_MIN = 700
+
+/**
+ * Every 6-character piece of every candidate as a 30-bit key (5 bits a character), in an
+ * open-addressing hash set: with many candidates the 4-byte grams of the candidates cover most
+ * of the 32^4 possible ones, so on base-32-dense text nearly every probe would need verifying;
+ * 30-bit keys leave about one probe in (2^30 / pieces) to verify.
+ */
+interface KeyTable {
+  /** 32 − bits of the bitmap index (one bit per hash value: may some piece hash here?). */
+  filterShift: number
+  filter: Int32Array
+  /** 32 − bits of the slot index (linear probing, load ≤ 0.625). */
+  slotShift: number
+  slotMask: number
+  /**
+   * Slot i: [2i] = key + 1 of a piece (0: empty), [2i + 1] = where it starts in the concatenated
+   * candidates (candidate · 32 + offset); side by side, so a probe touches one cache line.
+   */
+  slots: Int32Array
+}
+
+const keyHash = (key: number): number => Math.imul(key, 0x9e3779b1)
+const KEY30 = (1 << (5 * LONG_CHARS)) - 1
+
+/** The table of the `count` candidates concatenated in `bytes` (all base-32). */
+function buildKeyTable(bytes: Uint8Array, count: number): KeyTable {
+  const pieces = count * LONG_STEP
+  const slotBits = Math.max(8, Math.ceil(Math.log2(1.6 * pieces)))
+  const filterBits = Math.min(22, slotBits + 3)
+  const filterShift = 32 - filterBits
+  const filter = new Int32Array(Math.max(1, (1 << filterBits) >>> 5))
+  const slotShift = 32 - slotBits
+  const slotMask = (1 << slotBits) - 1
+  const slots = new Int32Array(2 << slotBits)
+  const table = B32
+  for (let base = 0; base < count * REF_LENGTH; base += REF_LENGTH) {
+    let key = 0
+    for (let i = 0; i < REF_LENGTH; i++) {
+      key = ((key << 5) | (table[bytes[base + i] as number] as number)) & KEY30
+      if (i < LONG_CHARS - 1) continue
+      const h = keyHash(key)
+      const f = h >>> filterShift
+      filter[f >>> 5] = (filter[f >>> 5] as number) | (1 << (f & 31))
+      let s = h >>> slotShift
+      while (slots[2 * s] !== 0) s = (s + 1) & slotMask
+      slots[2 * s] = key + 1
+      slots[2 * s + 1] = base + i + 1 - LONG_CHARS
+    }
+  }
+  return { filterShift, filter, slotShift, slotMask, slots }
+}
+
+/**
+ * Probe `chunk` at every LONG_STEP-th position with the 6 characters there as a 30-bit key:
+ * any non-base-32 byte among them rules the position out; otherwise the bitmap, then the slots
+ * holding that key, each verified in place.
+ */
+function longScan(chunk: Uint8Array, t: KeyTable, bytes: Uint8Array, cands: readonly string[], found: Set<string>): void {
+  const { filter, filterShift, slots, slotShift, slotMask } = t
+  const table = B32
+  const n = chunk.length
+  const last = n - LONG_CHARS
+  for (let q = 0; q <= last; q += LONG_STEP) {
+    // -1 (not base-32) shifted by at most 25 stays negative, so any such byte makes key < 0.
+    const key =
+      ((table[chunk[q] as number] as number) << 25) |
+      ((table[chunk[q + 1] as number] as number) << 20) |
+      ((table[chunk[q + 2] as number] as number) << 15) |
+      ((table[chunk[q + 3] as number] as number) << 10) |
+      ((table[chunk[q + 4] as number] as number) << 5) |
+      (table[chunk[q + 5] as number] as number)
+    if (key < 0) continue
+    const h = keyHash(key)
+    const f = h >>> filterShift
+    if (((filter[f >>> 5] as number) & (1 << (f & 31))) === 0) continue
+    for (let i = h >>> slotShift; ; i = (i + 1) & slotMask) {
+      const k = slots[2 * i] as number
+      if (k === 0) break
+      if (k !== key + 1) continue
+      const w = slots[2 * i + 1] as number
+      const base = w - (w & (REF_LENGTH - 1))
+      const s = q - (w - base)
+      if (s < 0 || s + REF_LENGTH > n) continue
+      let j = 0
+      while (j < REF_LENGTH && chunk[s + j] === bytes[base + j]) j++
+      if (j === REF_LENGTH) found.add(cands[base / REF_LENGTH] as string)
+    }
+  }
+}
+
 /** An incremental scanner for a fixed set of hash parts. */
 export class RefScanner {
   readonly #parts: Set<string>
@@ -89,6 +185,7 @@ export class RefScanner {
   readonly #candBytes: Uint8Array
   readonly #bitmap: Uint8Array
   #grams: GramTable | undefined
+  #keys: KeyTable | undefined
   readonly #found = new Set<string>()
   readonly #onMatch: ((hashPart: string, offset: number) => void) | undefined
   #run = 0
@@ -197,6 +294,11 @@ export class RefScanner {
 
   /** Occurrences lying wholly inside `chunk`, by probing every STEP-th position. */
   #sampled(chunk: Uint8Array): void {
+    if (this.#cands.length >= LONG_MIN) {
+      this.#keys ??= buildKeyTable(this.#candBytes, this.#cands.length)
+      longScan(chunk, this.#keys, this.#candBytes, this.#cands, this.#found)
+      return
+    }
     const t = this.#gramTable()
     sampledScan(chunk, t, this.#candBytes, this.#cands, this.#found)
   }
