@@ -186,7 +186,7 @@ describe('RefScanner on large chunks (sampled probing and seams)', () => {
     expect(scanChunked(data, many, [8192])).toEqual(naive(data, many))
   })
 
-  it('with 10 000 candidates on dense text, half of them present (6-character keys)', () => {
+  it('with 10 000 candidates on dense text, half of them present (8-byte pieces)', () => {
     const r = seededRandom(99)
     const len = 150_000
     const dense = Buffer.alloc(len)
@@ -200,6 +200,38 @@ describe('RefScanner on large chunks (sampled probing and seams)', () => {
     const want = naive(dense, many)
     expect(want.length).toBeGreaterThan(3000)
     for (const sizes of [[len], [4096], [5000, 4096, 1, 31]]) expect(scanChunked(dense, many, sizes), `sizes ${sizes}`).toEqual(want)
+  })
+
+  it.each([199, 200, 300, 700, 2000])('with %i candidates on dense text: 8-byte pieces at every offset, near misses', (count) => {
+    const r = seededRandom(count)
+    const len = 120_000
+    const dense = Buffer.alloc(len)
+    for (let i = 0; i < len; i++) dense[i] = (i + 1) % 97 === 0 ? 0x0a : B32.charCodeAt(Math.floor(r() * 32))
+    const cands: string[] = []
+    for (let k = 0; cands.length < count; k++) {
+      const kind = k % 4
+      if (kind === 0) {
+        // Present, at every offset modulo the probe steps, some across 4096-byte chunk edges.
+        const at = k < 160 ? 4096 * (1 + (k % 25)) - 1 - (k % 32) : Math.floor(r() * (len - 32))
+        cands.push(dense.toString('latin1', at, at + 32))
+      } else if (kind === 1) {
+        // Near miss: a text window with one character changed (shares most 8-byte pieces).
+        const at = Math.floor(r() * (len - 32))
+        const w = dense.toString('latin1', at, at + 32)
+        const j = Math.floor(r() * 32)
+        cands.push(w.slice(0, j) + B32[(B32.indexOf(w[j] as string) + 1) % 32] + w.slice(j + 1))
+      } else if (kind === 2) {
+        // Shares an 8-byte piece with the previous candidate, at another offset.
+        const prev = cands[cands.length - 1] as string
+        const h = randomHash(r)
+        cands.push(h.slice(0, 5) + prev.slice(3, 11) + h.slice(13))
+      } else {
+        cands.push(randomHash(r))
+      }
+    }
+    const want = naive(dense, cands)
+    expect(want.length).toBeGreaterThan(count / 8) // windows across a newline are not hash parts
+    for (const sizes of [[len], [4096], [5000, 4096, 1, 31]]) expect(scanChunked(dense, cands, sizes), `sizes ${sizes}`).toEqual(want)
   })
 
   it('stops early once everything is found, as Nix does', () => {

@@ -17,8 +17,8 @@ import { NIX32_CHARS, REF_LENGTH } from './constants.js'
  *   (with its offset in the candidate), finds all occurrences lying inside the chunk while
  *   reading 1 byte in 7. Occurrences across a chunk boundary lie in the 62-byte seam (the last
  *   31 bytes before the chunk and its first 31), scanned exactly.
- *   With many candidates (≥ LONG_MIN) their 4-byte grams cover much of the 32^4 possible ones,
- *   so the probes use 6-character pieces instead (30-bit keys, every 27th byte; see KeyTable).
+ *   With many candidates (≥ WIDE_MIN) their 4-byte grams cover much of the 32^4 possible ones,
+ *   so the probes read 8-byte pieces instead (every 25th byte; see WideTable).
  */
 
 /** Base-32 value of each byte, -1 when the byte is not a Nix base-32 character. */
@@ -84,92 +84,80 @@ function sampledScan(chunk: Uint8Array, t: GramTable, bytes: Uint8Array, cands: 
   }
 }
 
-const LONG_CHARS = 6
-const LONG_STEP = REF_LENGTH - LONG_CHARS + 1
-/** From this many candidates on, the sampled scan probes with 6-character keys (see {@link KeyTable}). */
-const LONG_MIN = 700
+const WIDE_CHARS = 8
+const WIDE_STEP = REF_LENGTH - WIDE_CHARS + 1
+/** From this many candidates on, the sampled scan probes with 8-byte pieces (see {@link WideTable}). */
+const WIDE_MIN = 200
 
 /**
- * Every 6-character piece of every candidate as a 30-bit key (5 bits a character), in an
- * open-addressing hash set: with many candidates the 4-byte grams of the candidates cover most
- * of the 32^4 possible ones, so on base-32-dense text nearly every probe would need verifying;
- * 30-bit keys leave about one probe in (2^30 / pieces) to verify.
+ * Every 8-byte piece of every candidate (two little-endian u32 words), for probing every
+ * WIDE_STEP-th byte with a plain 8-byte read: a bit filter of a hash of both words, then an
+ * open-addressing set. Base-32 text has 2^40 possible pieces, so nearly every probe that passes
+ * the filter is a filter collision, not a piece to verify.
  */
-interface KeyTable {
-  /** 32 − bits of the bitmap index (one bit per hash value: may some piece hash here?). */
+interface WideTable {
+  /** 32 − bits of the filter index (about 64 filter bits a piece, at most 2^22). */
   filterShift: number
   filter: Int32Array
   /** 32 − bits of the slot index (linear probing, load ≤ 0.625). */
   slotShift: number
   slotMask: number
-  /**
-   * Slot i: [2i] = key + 1 of a piece (0: empty), [2i + 1] = where it starts in the concatenated
-   * candidates (candidate · 32 + offset); side by side, so a probe touches one cache line.
-   */
+  /** Slot i: [4i], [4i + 1] = the piece's words; [4i + 2] = 1 + where it starts in the concatenated candidates (0: empty). */
   slots: Int32Array
 }
 
-const keyHash = (key: number): number => Math.imul(key, 0x9e3779b1)
-const KEY30 = (1 << (5 * LONG_CHARS)) - 1
+/** Hash of an 8-byte piece given as two u32 words. */
+const wideHash = (w0: number, w1: number): number => Math.imul(w0 ^ Math.imul(w1, 0x85ebca77), 0x9e3779b1)
 
-/** The table of the `count` candidates concatenated in `bytes` (all base-32). */
-function buildKeyTable(bytes: Uint8Array, count: number): KeyTable {
-  const pieces = count * LONG_STEP
+function buildWideTable(bytes: Uint8Array, count: number): WideTable {
+  const pieces = count * WIDE_STEP
   const slotBits = Math.max(8, Math.ceil(Math.log2(1.6 * pieces)))
-  const filterBits = Math.min(22, slotBits + 3)
+  const filterBits = Math.min(22, Math.max(10, Math.ceil(Math.log2(pieces)) + 6))
   const filterShift = 32 - filterBits
-  const filter = new Int32Array(Math.max(1, (1 << filterBits) >>> 5))
+  const filter = new Int32Array((1 << filterBits) >>> 5)
   const slotShift = 32 - slotBits
   const slotMask = (1 << slotBits) - 1
-  const slots = new Int32Array(2 << slotBits)
-  const table = B32
+  const slots = new Int32Array(4 << slotBits)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   for (let base = 0; base < count * REF_LENGTH; base += REF_LENGTH) {
-    let key = 0
-    for (let i = 0; i < REF_LENGTH; i++) {
-      key = ((key << 5) | (table[bytes[base + i] as number] as number)) & KEY30
-      if (i < LONG_CHARS - 1) continue
-      const h = keyHash(key)
+    for (let off = 0; off < WIDE_STEP; off++) {
+      const w0 = view.getInt32(base + off, true)
+      const w1 = view.getInt32(base + off + 4, true)
+      const h = wideHash(w0, w1)
       const f = h >>> filterShift
       filter[f >>> 5] = (filter[f >>> 5] as number) | (1 << (f & 31))
       let s = h >>> slotShift
-      while (slots[2 * s] !== 0) s = (s + 1) & slotMask
-      slots[2 * s] = key + 1
-      slots[2 * s + 1] = base + i + 1 - LONG_CHARS
+      while (slots[4 * s + 2] !== 0) s = (s + 1) & slotMask
+      slots[4 * s] = w0
+      slots[4 * s + 1] = w1
+      slots[4 * s + 2] = base + off + 1
     }
   }
   return { filterShift, filter, slotShift, slotMask, slots }
 }
 
 /**
- * Probe `chunk` at every LONG_STEP-th position with the 6 characters there as a 30-bit key:
- * any non-base-32 byte among them rules the position out; otherwise the bitmap, then the slots
- * holding that key, each verified in place.
+ * Probe `chunk` at every WIDE_STEP-th position with the 8 bytes there: the filter, then the
+ * slots holding that piece, each verified in place.
  */
-function longScan(chunk: Uint8Array, t: KeyTable, bytes: Uint8Array, cands: readonly string[], found: Set<string>): void {
+function wideScan(chunk: Uint8Array, t: WideTable, bytes: Uint8Array, cands: readonly string[], found: Set<string>): void {
   const { filter, filterShift, slots, slotShift, slotMask } = t
-  const table = B32
   const n = chunk.length
-  const last = n - LONG_CHARS
-  for (let q = 0; q <= last; q += LONG_STEP) {
-    // -1 (not base-32) shifted by at most 25 stays negative, so any such byte makes key < 0.
-    const key =
-      ((table[chunk[q] as number] as number) << 25) |
-      ((table[chunk[q + 1] as number] as number) << 20) |
-      ((table[chunk[q + 2] as number] as number) << 15) |
-      ((table[chunk[q + 3] as number] as number) << 10) |
-      ((table[chunk[q + 4] as number] as number) << 5) |
-      (table[chunk[q + 5] as number] as number)
-    if (key < 0) continue
-    const h = keyHash(key)
+  const view = new DataView(chunk.buffer, chunk.byteOffset, n)
+  const last = n - WIDE_CHARS
+  for (let q = 0; q <= last; q += WIDE_STEP) {
+    const w0 = view.getInt32(q, true)
+    const w1 = view.getInt32(q + 4, true)
+    const h = wideHash(w0, w1)
     const f = h >>> filterShift
     if (((filter[f >>> 5] as number) & (1 << (f & 31))) === 0) continue
     for (let i = h >>> slotShift; ; i = (i + 1) & slotMask) {
-      const k = slots[2 * i] as number
-      if (k === 0) break
-      if (k !== key + 1) continue
-      const w = slots[2 * i + 1] as number
-      const base = w - (w & (REF_LENGTH - 1))
-      const s = q - (w - base)
+      const w = slots[4 * i + 2] as number
+      if (w === 0) break
+      if (slots[4 * i] !== w0 || slots[4 * i + 1] !== w1) continue
+      const at = w - 1
+      const base = at - (at & (REF_LENGTH - 1))
+      const s = q - (at - base)
       if (s < 0 || s + REF_LENGTH > n) continue
       let j = 0
       while (j < REF_LENGTH && chunk[s + j] === bytes[base + j]) j++
@@ -185,7 +173,7 @@ export class RefScanner {
   readonly #candBytes: Uint8Array
   readonly #bitmap: Uint8Array
   #grams: GramTable | undefined
-  #keys: KeyTable | undefined
+  #wide: WideTable | undefined
   readonly #found = new Set<string>()
   readonly #onMatch: ((hashPart: string, offset: number) => void) | undefined
   #run = 0
@@ -294,9 +282,9 @@ export class RefScanner {
 
   /** Occurrences lying wholly inside `chunk`, by probing every STEP-th position. */
   #sampled(chunk: Uint8Array): void {
-    if (this.#cands.length >= LONG_MIN) {
-      this.#keys ??= buildKeyTable(this.#candBytes, this.#cands.length)
-      longScan(chunk, this.#keys, this.#candBytes, this.#cands, this.#found)
+    if (this.#cands.length >= WIDE_MIN) {
+      this.#wide ??= buildWideTable(this.#candBytes, this.#cands.length)
+      wideScan(chunk, this.#wide, this.#candBytes, this.#cands, this.#found)
       return
     }
     const t = this.#gramTable()
