@@ -4,7 +4,7 @@
 # conformance score. Ends with the plain line `N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export TURBO_TELEMETRY_DISABLED=1 PATH="${TMPDIR:-/tmp}/tsnix-pnpm-bin:$PATH"
+export TURBO_TELEMETRY_DISABLED=1 COREPACK_INTEGRITY_KEYS=0 PATH="${TMPDIR:-/tmp}/tsnix-pnpm-bin:$PATH"
 
 status=0
 pnpm exec turbo run typecheck --output-logs=errors-only || status=1
@@ -25,9 +25,17 @@ pnpm exec vitest run --reporter=default --reporter=json --outputFile="$report" |
 if [ -f "$report" ]; then
   node -e '
     const r = require(process.argv[1])
-    for (const f of r.testResults) for (const t of f.assertionResults)
-      if (t.status === "failed") console.log("FAILED:", f.name.replace(process.cwd() + "/", ""), "›", t.fullName)
-    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))
+    let failed = r.numFailedTests
+    for (const f of r.testResults) {
+      const name = f.name.replace(process.cwd() + "/", "")
+      for (const t of f.assertionResults) if (t.status === "failed") console.log("FAILED:", name, "›", t.fullName)
+      // A file that failed outside its tests (beforeAll, import) reports them as skipped: count it.
+      if (f.status === "failed" && !f.assertionResults.some((t) => t.status === "failed")) {
+        console.log("FAILED:", name, "›", (f.message || "").split("\n")[0])
+        failed++
+      }
+    }
+    console.log(`${r.numPassedTests} passed, ${failed} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))
     if (!r.success) process.exit(1)
   ' "$PWD/$report" || status=1
 else

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Hash, hashBytes } from '@tsnix/hash'
@@ -139,10 +139,14 @@ describe('database files', () => {
     spawnSync('mkdir', [ro])
     copyFileSync(join(dir, 'db.sqlite'), join(ro, 'db.sqlite'))
     copyFileSync(join(dir, 'schema'), join(ro, 'schema'))
-    spawnSync('chmod', ['555', ro])
-    const r = StoreDb.open(ro, { readOnly: true })
-    expect(r.queryAllValidPaths()).toEqual([fakePath('b')])
-    r.close()
+    chmodSync(ro, 0o555)
+    try {
+      const r = StoreDb.open(ro, { readOnly: true })
+      expect(r.queryAllValidPaths()).toEqual([fakePath('b')])
+      r.close()
+    } finally {
+      chmodSync(ro, 0o755) // so the temporary tree can be removed
+    }
   })
 })
 
