@@ -3,14 +3,14 @@
  * `--parse` output and positions follow Nix. Operators are desugared as Nix does:
  * `a - b` is `__sub a b`, `a < b` is `__lessThan a b`, `<p>` is `__findFile __nixPath "p"`.
  */
-import type { Pos } from './source.js'
+import type { PosIdx } from './source.js'
 
 /** A component of an attribute path: a static name, or a `${…}` / non-constant string. */
 export type AttrName = { name: string; expr?: undefined } | { name?: undefined; expr: Expr }
 
 export interface AttrDef {
   e: Expr
-  pos: Pos
+  pos: PosIdx
   /** `inherit x;` (not `inherit (e) x;`): evaluated in the scope outside a `rec`/`let`. */
   inherited: boolean
 }
@@ -18,13 +18,13 @@ export interface AttrDef {
 export interface DynAttrDef {
   name: Expr
   e: Expr
-  pos: Pos
+  pos: PosIdx
 }
 
 export interface Formal {
   name: string
   def: Expr | undefined
-  pos: Pos
+  pos: PosIdx
 }
 
 export interface Formals {
@@ -34,32 +34,32 @@ export interface Formals {
 }
 
 export type Expr =
-  | { k: 'int'; v: number | bigint; pos: Pos }
-  | { k: 'float'; v: number; pos: Pos }
-  | { k: 'str'; v: string; pos: Pos }
-  | { k: 'path'; v: string; pos: Pos }
-  | { k: 'var'; name: string; pos: Pos }
-  | { k: 'select'; e: Expr; path: AttrName[]; def: Expr | undefined; pos: Pos }
-  | { k: 'has'; e: Expr; path: AttrName[]; pos: Pos }
+  | { k: 'int'; v: number | bigint; pos: PosIdx }
+  | { k: 'float'; v: number; pos: PosIdx }
+  | { k: 'str'; v: string; pos: PosIdx }
+  | { k: 'path'; v: string; pos: PosIdx }
+  | { k: 'var'; name: string; pos: PosIdx }
+  | { k: 'select'; e: Expr; path: AttrName[]; def: Expr | undefined; pos: PosIdx }
+  | { k: 'has'; e: Expr; path: AttrName[]; pos: PosIdx }
   | ExprAttrs
-  | { k: 'list'; elems: Expr[]; pos: Pos }
+  | { k: 'list'; elems: Expr[]; pos: PosIdx }
   | ExprLambda
-  | { k: 'call'; fn: Expr; args: Expr[]; pos: Pos }
-  | { k: 'let'; attrs: ExprAttrs; body: Expr; pos: Pos }
-  | { k: 'with'; attrs: Expr; body: Expr; pos: Pos }
-  | { k: 'if'; cond: Expr; then: Expr; else: Expr; pos: Pos }
-  | { k: 'assert'; cond: Expr; body: Expr; pos: Pos }
-  | { k: 'not'; e: Expr; pos: Pos }
-  | { k: 'eq' | 'neq' | 'and' | 'or' | 'impl' | 'update' | 'concat'; a: Expr; b: Expr; pos: Pos }
-  | { k: 'concatStrings'; forceString: boolean; parts: Array<{ pos: Pos; e: Expr }>; pos: Pos }
-  | { k: 'curpos'; pos: Pos }
+  | { k: 'call'; fn: Expr; args: Expr[]; pos: PosIdx }
+  | { k: 'let'; attrs: ExprAttrs; body: Expr; pos: PosIdx }
+  | { k: 'with'; attrs: Expr; body: Expr; pos: PosIdx }
+  | { k: 'if'; cond: Expr; then: Expr; else: Expr; pos: PosIdx }
+  | { k: 'assert'; cond: Expr; body: Expr; pos: PosIdx }
+  | { k: 'not'; e: Expr; pos: PosIdx }
+  | { k: 'eq' | 'neq' | 'and' | 'or' | 'impl' | 'update' | 'concat'; a: Expr; b: Expr; pos: PosIdx }
+  | { k: 'concatStrings'; forceString: boolean; parts: Array<{ pos: PosIdx; e: Expr }>; pos: PosIdx }
+  | { k: 'curpos'; pos: PosIdx }
 
 export interface ExprAttrs {
   k: 'attrs'
   rec: boolean
   attrs: Map<string, AttrDef>
   dyn: DynAttrDef[]
-  pos: Pos
+  pos: PosIdx
 }
 
 export interface ExprLambda {
@@ -68,7 +68,7 @@ export interface ExprLambda {
   arg: string | undefined
   formals: Formals | undefined
   body: Expr
-  pos: Pos
+  pos: PosIdx
   /** Set when the lambda is bound to a name (`f = x: …`), for messages. */
   name?: string
 }

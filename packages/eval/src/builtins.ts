@@ -3,7 +3,7 @@
  * messages. Store-related builtins (derivation, toFile, path, filterSource, storePath…) are
  * registered but answer "not supported yet" until the store exists.
  */
-import { hashBytes, nix32Encode, type HashAlgorithm } from '@tsnix/hash'
+import { digest, digestHex, nix32, type HashAlgo } from './hash-lazy.js'
 import { NixError } from './errors.js'
 import type { EvalState } from './state.js'
 import { forceDeep, printValue, toJSON, toXML } from './print.js'
@@ -11,7 +11,7 @@ import { compileRegex } from './regex.js'
 import { fromJSON } from './json.js'
 import { fromTOML } from './toml.js'
 import { compareVersions, parseDrvName, splitVersion } from './versions.js'
-import type { Pos } from './source.js'
+import type { PosIdx } from './source.js'
 import {
   AttrsBuilder, EMPTY_ATTRS, Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp,
   byteCompare, mkString, normInt, typeOf,
@@ -23,7 +23,7 @@ export const NIX_VERSION = '2.8.0'
 /** `builtins.langVersion` of Nix 2.8. */
 export const LANG_VERSION = 6
 
-type Fn = (args: Lazy[], pos: Pos | undefined) => Value
+type Fn = (args: Lazy[], pos: PosIdx | undefined) => Value
 
 /** Global names that are not prefixed with `__` in the base environment. */
 const GLOBAL = new Set([
@@ -41,7 +41,7 @@ function attrsOf(entries: Array<[string, Lazy]>): NixAttrs {
  * An attribute a builtin requires (getAttr in primops.cc): "attribute 'x' missing for call to
  * 'f'", at the set's position (with a "while invoking" frame) or else at the call.
  */
-function requireAttr(funcName: string, name: string, set: NixAttrs, pos: Pos | undefined): Lazy {
+function requireAttr(funcName: string, name: string, set: NixAttrs, pos: PosIdx | undefined): Lazy {
   const v = set.get(name)
   if (v !== undefined) return v
   const msg = `attribute '${name}' missing for call to '${funcName}'`
@@ -91,7 +91,7 @@ function dirOfStr(s: string): string {
   return s.slice(0, p)
 }
 
-const HASH_ALGOS: Record<string, HashAlgorithm> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256', sha512: 'sha512' }
+const HASH_ALGOS: Record<string, HashAlgo> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256', sha512: 'sha512' }
 
 /** Register all builtins into `st.base` (both the `builtins` set and the global names). */
 export function registerBuiltins(st: EvalState): void {
@@ -103,9 +103,9 @@ export function registerBuiltins(st: EvalState): void {
   const prim = (name: string, arity: number, fn: Fn): void => {
     add(name, arity === 0 ? fn([], undefined) : new PrimOp(name, arity, fn))
   }
-  const F = (x: Lazy, pos?: Pos): Value => st.force(x, pos)
+  const F = (x: Lazy, pos?: PosIdx): Value => st.force(x, pos)
   const str = (v: string, ctx?: ReadonlySet<string>): Value => mkString(v, ctx)
-  const notSupported = (name: string) => (_args: Lazy[], pos: Pos | undefined): Value => {
+  const notSupported = (name: string) => (_args: Lazy[], pos: PosIdx | undefined): Value => {
     throw new NixError('eval', `'builtins.${name}' is not supported yet`, pos)
   }
 
@@ -273,7 +273,7 @@ export function registerBuiltins(st: EvalState): void {
     const formals = v.info.formals
     if (formals === undefined) return EMPTY_ATTRS
     const m = new Map<string, Lazy>()
-    const pm = new Map<string, Pos>()
+    const pm = new Map<string, PosIdx>()
     for (const fm of formals) { m.set(fm.name, fm.def !== undefined); pm.set(fm.name, fm.pos) }
     return NixAttrs.fromMap(m, pm)
   })
@@ -526,14 +526,14 @@ export function registerBuiltins(st: EvalState): void {
     const h = HASH_ALGOS[algo]
     if (h === undefined) throw new NixError('eval', `unknown hash algorithm '${algo}'`, pos)
     const text = st.forceStr(s!, pos)
-    return hashBytes(h, latin1Bytes(text)).toBase16()
+    return digestHex(h, text)
   })
   prim('hashFile', 2, ([a, p], pos) => {
     const algo = st.forceStringNoCtx(a!, pos)
     const h = HASH_ALGOS[algo]
     if (h === undefined) throw new NixError('eval', `unknown hash algorithm '${algo}'`, pos)
     const path = st.realisePath(p!, pos)
-    return hashBytes(h, st.io.readFileBytes(path, pos)).toBase16()
+    return digestHex(h, st.io.readFileBytes(path, pos))
   })
 
   // ------------------------------------------------------------ string context
@@ -642,7 +642,7 @@ export function registerBuiltins(st: EvalState): void {
   }
   prim('placeholder', 1, ([a], pos) => {
     const out = st.forceStringNoCtx(a!, pos)
-    return `/${nix32Encode(hashBytes('sha256', Buffer.from(`nix-output:${out}`, 'latin1')).digest)}`
+    return `/${nix32(digest('sha256', `nix-output:${out}`))}`
   })
 
   // `derivation` is written in Nix; EvalState puts it in this slot
@@ -653,11 +653,6 @@ export function registerBuiltins(st: EvalState): void {
   st.base.set('builtins', builtinsSet)
 }
 
-const NON_ASCII = /[^\x00-\x7f]/
-/** The bytes of a byte string, for hashing: ASCII text is passed as is (no Buffer to allocate). */
-function latin1Bytes(s: string): string | Buffer {
-  return NON_ASCII.test(s) ? Buffer.from(s, 'latin1') : s
-}
 
 function toIntChecked(x: number): number | bigint {
   if (Number.isSafeInteger(x)) return x

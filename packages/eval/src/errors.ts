@@ -1,4 +1,4 @@
-import type { Pos } from './source.js'
+import { resolvePos, type Pos, type PosIdx } from './source.js'
 
 /** Kinds of evaluation failure; `thrown` and `assertion` are what `builtins.tryEval` catches. */
 export type NixErrorCode =
@@ -8,7 +8,7 @@ export type NixErrorCode =
 /** One "… while evaluating" frame of an error trace. */
 export interface TraceFrame {
   msg: string
-  pos: Pos | undefined
+  pos: PosIdx | undefined
 }
 
 /**
@@ -17,21 +17,27 @@ export interface TraceFrame {
  */
 export class NixError extends Error {
   readonly code: NixErrorCode
-  pos: Pos | undefined
+  /** The position (compact); `pos` gives its line and column. */
+  posIdx: PosIdx | undefined
   readonly traces: TraceFrame[] = []
   suggestions: string[] = []
   exitCode = 1
   /** For JSON output: what Nix would already have printed when the error happened. */
   partialOutput: string | undefined
-  constructor(code: NixErrorCode, message: string, pos?: Pos) {
+  constructor(code: NixErrorCode, message: string, pos?: PosIdx) {
     super(message)
     this.name = 'NixError'
     this.code = code
-    this.pos = pos
+    this.posIdx = pos
+  }
+
+  /** Where the error is, with line and column. */
+  get pos(): Pos | undefined {
+    return resolvePos(this.posIdx)
   }
 
   /** Add a trace frame (innermost first). Returns this. */
-  addTrace(msg: string, pos: Pos | undefined): this {
+  addTrace(msg: string, pos: PosIdx | undefined): this {
     // a stack overflow has no trace in Nix (it comes from a signal handler)
     if (this.code !== 'stack-overflow' && this.traces.length < 10000) this.traces.push({ msg, pos })
     return this
@@ -45,7 +51,7 @@ export class NixError extends Error {
 
 /** A parse error (syntax, duplicate attribute, undefined variable…): raised before evaluation. */
 export class NixSyntaxError extends NixError {
-  constructor(message: string, pos?: Pos, code: NixErrorCode = 'syntax') {
+  constructor(message: string, pos?: PosIdx, code: NixErrorCode = 'syntax') {
     super(code, message, pos)
     this.name = 'NixSyntaxError'
   }
@@ -121,13 +127,14 @@ function readFileLatin1(path: string): string | undefined {
  */
 export function formatNixError(err: NixError, showTrace = false): string {
   let body = `${err.message}\n`
-  const addPos = (pos: Pos | undefined): void => {
+  const addPos = (idx: PosIdx | undefined): void => {
+    const pos = resolvePos(idx)
     if (pos === undefined) return
     body += `\nat ${pos.where()}:\n`
     const lines = codeLines(pos)
     if (lines.length > 0) body += `${lines.map((x) => `\n${x}`).join('')}\n`
   }
-  addPos(err.pos)
+  addPos(err.posIdx)
   if (err.suggestions.length > 0) {
     const s = err.suggestions
     const list = s.length === 1 ? s[0]! : `one of ${s.slice(0, -1).join(', ')} or ${s[s.length - 1]!}`

@@ -4,10 +4,10 @@
  * variables under `with` are looked up by name at run time. Values are lazy (`Thunk`).
  * Semantics follow Nix 2.8's eval.cc.
  */
-import type { AttrName, Expr, ExprAttrs, ExprLambda } from './ast.js'
+import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, ExprLambda, Formal } from './ast.js'
 import { showExpr, showId as showIdOf } from './ast.js'
 import { NixError, NixSyntaxError, suggest } from './errors.js'
-import type { Pos } from './source.js'
+import { resolvePos, showPos, type PosIdx } from './source.js'
 import {
   EMPTY_ATTRS, Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk,
   forceThunk, normInt, showType,
@@ -17,8 +17,8 @@ import {
 /** Compile-time scope: one per run-time `Env` level. `names === null` marks a `with`. */
 class Scope {
   readonly up: Scope | null
-  readonly names: Map<string, number> | null
-  constructor(up: Scope | null, names: Map<string, number> | null) {
+  readonly names: ReadonlyMap<string, number> | null
+  constructor(up: Scope | null, names: ReadonlyMap<string, number> | null) {
     this.up = up
     this.names = names
   }
@@ -27,6 +27,125 @@ class Scope {
 type LazyCode = (env: Env) => Lazy
 
 const DUMMY_ENV: Env = [null]
+
+// Code closures are made by module-level functions taking exactly what they capture: a
+// closure made inside a compile method would keep that method's whole context (the
+// evaluator, the scope, block contexts) alive, one or two extra objects per syntax node.
+
+/** Lazy code that always makes a thunk of `c`. */
+function thunkOf(c: Code): LazyCode {
+  return (env) => new Thunk(c, env)
+}
+
+/** Code of a constant. */
+function constCode<T extends Lazy>(v: T): () => T {
+  return () => v
+}
+
+/** A built-in constant, forced where it is used (`derivation` is a thunk). */
+function baseVarCode(v: Lazy, pos: PosIdx): Code {
+  if (v instanceof Thunk) return () => (v.c === null ? v.v : forceThunk(v, pos))
+  return () => v
+}
+
+/** A variable `level` environments up, in `slot`, forced. */
+function localVarCode(level: number, slot: number, pos: PosIdx): Code {
+  switch (level) {
+    case 0: return (env) => {
+      const x = env[slot] as Lazy
+      return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
+    }
+    case 1: return (env) => {
+      const x = (env[0] as Env)[slot] as Lazy
+      return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
+    }
+    case 2: return (env) => {
+      const x = ((env[0] as Env)[0] as Env)[slot] as Lazy
+      return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
+    }
+    default: return (env) => {
+      const x = envAt(env, level)[slot] as Lazy
+      return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
+    }
+  }
+}
+
+/** A variable as a lazy value: the slot's contents, or a thunk of `c` while it is unfilled. */
+function lazyLocalCode(level: number, slot: number, c: Code): LazyCode {
+  switch (level) {
+    case 0: return (env) => (env[slot] as Lazy | undefined) ?? new Thunk(c, env)
+    case 1: return (env) => ((env[0] as Env)[slot] as Lazy | undefined) ?? new Thunk(c, env)
+    default: return (env) => (envAt(env, level)[slot] as Lazy | undefined) ?? new Thunk(c, env)
+  }
+}
+
+/** `with attrs; body`. */
+function withCode(attrs: LazyCode, body: Code): Code {
+  return (env) => body([env, attrs(env)])
+}
+
+/** A list literal. */
+function listCode(elems: LazyCode[]): Code {
+  const n = elems.length
+  if (n === 0) return () => []
+  return (env) => {
+    const out: Lazy[] = new Array(n)
+    for (let i = 0; i < n; i++) out[i] = elems[i]!(env)
+    return out
+  }
+}
+
+/** A non-recursive attribute set literal (`dyn`: its `${…} = …;` attributes). */
+function attrsCode(ev: Evaluator, shape: Shape, codes: LazyCode[], dyn: Array<{ name: Code; v: LazyCode; pos: PosIdx }> | undefined): Code {
+  const n = codes.length
+  return (env) => {
+    const vals: Lazy[] = new Array(n)
+    for (let i = 0; i < n; i++) vals[i] = codes[i]!(env)
+    const attrs = new NixAttrs(shape, vals)
+    return dyn !== undefined ? ev.addDynamic(attrs, dyn, env) : attrs
+  }
+}
+
+/** `e.name`. */
+function selectOneCode(ev: Evaluator, target: Code, name: string, pos: PosIdx): Code {
+  return (env) => {
+    const v = target(env)
+    if (!(v instanceof NixAttrs)) throw ev.typeError(v, 'a set', pos)
+    const slot = v.shape.slotOf(name)
+    if (slot === undefined) throw ev.missingAttr(name, v, pos)
+    const x = v.vals[slot]!
+    if (!(x instanceof Thunk)) return x
+    const r = x.c === null ? x.v : ev.forceAttrValue(x, v.shape.pos[slot], pos, showIdOf(name))
+    // the slot now holds the value itself (functions keep their thunk: see `settle`)
+    if (!(r instanceof Lambda || r instanceof PrimOp || r instanceof PrimOpApp)) v.vals[slot] = r
+    return r
+  }
+}
+
+/** `f a`. */
+function call1Code(ev: Evaluator, fn: Code, a0: LazyCode, pos: PosIdx): Code {
+  return (env) => {
+    const f = fn(env)
+    if (f instanceof Lambda) return ev.callLambda(f, a0(env), pos)
+    return ev.call(f, [a0(env)], pos)
+  }
+}
+
+/** `f a b …`. */
+function callCode(ev: Evaluator, fn: Code, args: LazyCode[], pos: PosIdx): Code {
+  const n = args.length
+  return (env) => {
+    const f = fn(env)
+    const vs: Lazy[] = new Array(n)
+    for (let i = 0; i < n; i++) vs[i] = args[i]!(env)
+    return ev.call(f, vs, pos)
+  }
+}
+
+/** A variable from a `with`, forced. */
+function withVarCode(ev: Evaluator, lazy: LazyCode, pos: PosIdx): Code {
+  return (env) => ev.force(lazy(env), pos)
+}
 
 function envAt(env: Env, level: number): Env {
   let e = env
@@ -57,45 +176,45 @@ export class Evaluator {
 
   // ---------------------------------------------------------------- forcing helpers
 
-  force(x: Lazy, pos?: Pos): Value {
+  force(x: Lazy, pos?: PosIdx): Value {
     if (x instanceof Thunk) return x.c === null ? x.v : this.forceThunkAt(x, pos)
     return x
   }
 
-  forceThunkAt(t: Thunk, pos: Pos | undefined): Value {
+  forceThunkAt(t: Thunk, pos: PosIdx | undefined): Value {
     // a JS stack overflow is turned into a Nix error where evaluation started (runInstantiate)
     return forceThunk(t, pos)
   }
 
-  typeError(v: Value, expected: string, pos: Pos | undefined): NixError {
+  typeError(v: Value, expected: string, pos: PosIdx | undefined): NixError {
     return new NixError('type', `value is ${showType(v)} while ${expected} was expected`, pos)
   }
 
-  forceInt(x: Lazy, pos?: Pos): number | bigint {
+  forceInt(x: Lazy, pos?: PosIdx): number | bigint {
     const v = this.force(x, pos)
     if (typeof v === 'number' || typeof v === 'bigint') return v
     throw this.typeError(v, 'an integer', pos)
   }
 
-  forceBool(x: Lazy, pos?: Pos): boolean {
+  forceBool(x: Lazy, pos?: PosIdx): boolean {
     const v = this.force(x, pos)
     if (typeof v === 'boolean') return v
     throw this.typeError(v, 'a Boolean', pos)
   }
 
-  forceAttrs(x: Lazy, pos?: Pos): NixAttrs {
+  forceAttrs(x: Lazy, pos?: PosIdx): NixAttrs {
     const v = this.force(x, pos)
     if (v instanceof NixAttrs) return v
     throw this.typeError(v, 'a set', pos)
   }
 
-  forceList(x: Lazy, pos?: Pos): Lazy[] {
+  forceList(x: Lazy, pos?: PosIdx): Lazy[] {
     const v = this.force(x, pos)
     if (Array.isArray(v)) return v
     throw this.typeError(v, 'a list', pos)
   }
 
-  forceFunction(x: Lazy, pos?: Pos): Value {
+  forceFunction(x: Lazy, pos?: PosIdx): Value {
     const v = this.force(x, pos)
     if (v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp) return v
     if (v instanceof NixAttrs && v.has('__functor')) return v
@@ -103,7 +222,7 @@ export class Evaluator {
   }
 
   /** A float or an int as a JS number. */
-  forceNumber(x: Lazy, pos?: Pos): number {
+  forceNumber(x: Lazy, pos?: PosIdx): number {
     const v = this.force(x, pos)
     if (typeof v === 'number') return v
     if (typeof v === 'bigint') return Number(v)
@@ -112,14 +231,14 @@ export class Evaluator {
   }
 
   /** A string value (with context). */
-  forceString(x: Lazy, pos?: Pos): string | NixString {
+  forceString(x: Lazy, pos?: PosIdx): string | NixString {
     const v = this.force(x, pos)
     if (typeof v === 'string' || v instanceof NixString) return v
     throw this.typeError(v, 'a string', pos)
   }
 
   /** The bytes of a string, accumulating its context into `ctx` if given. */
-  forceStr(x: Lazy, pos?: Pos, ctx?: Set<string>): string {
+  forceStr(x: Lazy, pos?: PosIdx, ctx?: Set<string>): string {
     const v = this.forceString(x, pos)
     if (typeof v === 'string') return v
     if (ctx !== undefined) for (const c of v.ctx) ctx.add(c)
@@ -127,7 +246,7 @@ export class Evaluator {
   }
 
   /** A string that must not refer to store paths. */
-  forceStringNoCtx(x: Lazy, pos?: Pos): string {
+  forceStringNoCtx(x: Lazy, pos?: PosIdx): string {
     const v = this.forceString(x, pos)
     if (typeof v === 'string') return v
     const first = [...v.ctx][0]!
@@ -157,13 +276,13 @@ export class Evaluator {
   }
 
   /** Apply `f` to one argument. */
-  call1(f: Value, a: Lazy, pos: Pos | undefined): Value {
+  call1(f: Value, a: Lazy, pos: PosIdx | undefined): Value {
     if (f instanceof Lambda) return this.callLambda(f, a, pos)
     return this.call(f, [a], pos)
   }
 
   /** Apply `f` to two arguments (curried lambdas without an argument array). */
-  call2(f: Value, a: Lazy, b: Lazy, pos: Pos | undefined): Value {
+  call2(f: Value, a: Lazy, b: Lazy, pos: PosIdx | undefined): Value {
     if (f instanceof Lambda) {
       const g = this.callLambda(f, a, pos)
       if (g instanceof Lambda) return this.callLambda(g, b, pos)
@@ -173,7 +292,7 @@ export class Evaluator {
   }
 
   /** Apply `fn` to `args` (lazy). */
-  call(fn: Value, args: Lazy[], pos: Pos | undefined): Value {
+  call(fn: Value, args: Lazy[], pos: PosIdx | undefined): Value {
     let f = fn
     let i = 0
     const n = args.length
@@ -203,7 +322,7 @@ export class Evaluator {
     return f
   }
 
-  callLambda(f: Lambda, arg: Lazy, pos: Pos | undefined): Value {
+  callLambda(f: Lambda, arg: Lazy, pos: PosIdx | undefined): Value {
     const info = f.info
     let env: Env
     if (info.formals === undefined) {
@@ -256,7 +375,7 @@ export class Evaluator {
   }
 
   showLambda(info: LambdaInfo): string {
-    return info.name !== undefined ? `'${info.name}' at ${info.pos.toString()}` : `anonymous function at ${info.pos.toString()}`
+    return info.name !== undefined ? `'${info.name}' at ${showPos(info.pos)}` : `anonymous function at ${showPos(info.pos)}`
   }
 
   // ---------------------------------------------------------------- strings
@@ -266,7 +385,7 @@ export class Evaluator {
    * `copyToStore`), sets with `__toString` or `outPath`; with `coerceMore` also Booleans,
    * numbers, null and lists.
    */
-  coerceToString(x: Lazy, pos: Pos | undefined, ctx: Set<string>, coerceMore: boolean, copyToStore: boolean): string {
+  coerceToString(x: Lazy, pos: PosIdx | undefined, ctx: Set<string>, coerceMore: boolean, copyToStore: boolean): string {
     const v = this.force(x, pos)
     if (typeof v === 'string') return v
     if (v instanceof NixString) {
@@ -309,13 +428,13 @@ export class Evaluator {
   }
 
   /** Copying paths to the store needs the store: a later issue. */
-  copyPathToStore(path: string, _ctx: Set<string>, pos: Pos | undefined): string {
+  copyPathToStore(path: string, _ctx: Set<string>, pos: PosIdx | undefined): string {
     throw new NixError('eval', `copying path '${path}' to the store is not supported yet`, pos)
   }
 
   // ---------------------------------------------------------------- equality
 
-  eqValues(a: Lazy, b: Lazy, pos?: Pos): boolean {
+  eqValues(a: Lazy, b: Lazy, pos?: PosIdx): boolean {
     if (a === b && (a instanceof Thunk || typeof a !== 'object' || a === null)) {
       if (a instanceof Thunk) return true
     }
@@ -394,7 +513,7 @@ export class Evaluator {
     return this.base.get(name)
   }
 
-  private resolveVar(name: string, scope: Scope | null, pos: Pos):
+  private resolveVar(name: string, scope: Scope | null, pos: PosIdx):
   { kind: 'local'; level: number; idx: number } | { kind: 'base'; v: Lazy } | { kind: 'with'; levels: number[] } {
     const withLevels: number[] = []
     let level = 0
@@ -409,40 +528,14 @@ export class Evaluator {
     return { kind: 'with', levels: withLevels }
   }
 
-  private compileVar(name: string, scope: Scope | null, pos: Pos): Code {
+  private compileVar(name: string, scope: Scope | null, pos: PosIdx): Code {
     const r = this.resolveVar(name, scope, pos)
-    if (r.kind === 'base') {
-      const v = r.v
-      if (v instanceof Thunk) return () => (v.c === null ? v.v : this.forceThunkAt(v, pos))
-      return () => v
-    }
-    if (r.kind === 'local') {
-      const { level } = r
-      const slot = r.idx + 1
-      switch (level) {
-        case 0: return (env) => {
-          const x = env[slot] as Lazy
-          return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
-        }
-        case 1: return (env) => {
-          const x = (env[0] as Env)[slot] as Lazy
-          return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
-        }
-        case 2: return (env) => {
-          const x = ((env[0] as Env)[0] as Env)[slot] as Lazy
-          return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
-        }
-        default: return (env) => {
-          const x = envAt(env, level)[slot] as Lazy
-          return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, pos)) : x
-        }
-      }
-    }
-    const lazy = this.withLookup(name, r.levels, pos)
-    return (env) => this.force(lazy(env), pos)
+    if (r.kind === 'base') return baseVarCode(r.v, pos)
+    if (r.kind === 'local') return localVarCode(r.level, r.idx + 1, pos)
+    return withVarCode(this, this.withLookup(name, r.levels, pos), pos)
   }
 
-  private withLookup(name: string, levels: number[], pos: Pos): LazyCode {
+  private withLookup(name: string, levels: number[], pos: PosIdx): LazyCode {
     return (env) => {
       for (const level of levels) {
         const attrs = this.forceAttrs(envAt(env, level)[1] as Lazy, pos)
@@ -456,37 +549,22 @@ export class Evaluator {
   /** Code producing a lazy value: constants and variables are shared, not wrapped in thunks. */
   private compileLazy(e: Expr, scope: Scope | null): LazyCode {
     switch (e.k) {
-      case 'int': case 'float': case 'str': case 'path': {
-        const v = this.compile(e, scope)(DUMMY_ENV)
-        return () => v
-      }
+      case 'int': case 'float': case 'str': case 'path':
+        return constCode(this.compile(e, scope)(DUMMY_ENV))
       case 'var': {
         const r = this.resolveVar(e.name, scope, e.pos)
-        if (r.kind === 'base') { const v = r.v; return () => v }
-        if (r.kind === 'local') {
-          // the slot may not be filled yet (let x = y; y = …): then delay the lookup
-          const { level } = r
-          const slot = r.idx + 1
-          const c = this.compile(e, scope)
-          switch (level) {
-            case 0: return (env) => (env[slot] as Lazy | undefined) ?? new Thunk(c, env)
-            case 1: return (env) => ((env[0] as Env)[slot] as Lazy | undefined) ?? new Thunk(c, env)
-            default: return (env) => (envAt(env, level)[slot] as Lazy | undefined) ?? new Thunk(c, env)
-          }
-        }
-        const c = this.compile(e, scope)
-        return (env) => new Thunk(c, env)
+        if (r.kind === 'base') return constCode(r.v)
+        // the slot may not be filled yet (let x = y; y = …): then delay the lookup
+        if (r.kind === 'local') return lazyLocalCode(r.level, r.idx + 1, this.compile(e, scope))
+        return thunkOf(this.compile(e, scope))
       }
       case 'call': case 'concatStrings': {
         const eager = this.compileEagerArith(e, scope)
         if (eager !== undefined) return eager
-        const c = this.compile(e, scope)
-        return (env) => new Thunk(c, env)
+        return thunkOf(this.compile(e, scope))
       }
-      default: {
-        const c = this.compile(e, scope)
-        return (env) => new Thunk(c, env)
-      }
+      default:
+        return thunkOf(this.compile(e, scope))
     }
   }
 
@@ -562,12 +640,63 @@ export class Evaluator {
     }
   }
 
+  // Helpers that compile lists of expressions with loops, not arrow functions: a closure
+  // created in a compile method would put `scope` (or the syntax tree) into the context that
+  // every code closure made by that method keeps alive.
+
+  private compileLazyAll(es: readonly Expr[], scope: Scope | null): LazyCode[] {
+    const out: LazyCode[] = new Array(es.length)
+    for (let i = 0; i < es.length; i++) out[i] = this.compileLazy(es[i]!, scope)
+    return out
+  }
+
+  /** Bindings of a `let` or `rec`; `ownThunks`: never share a value, always make a thunk. */
+  private compileDefs(defs: readonly AttrDef[], outer: Scope | null, inner: Scope, ownThunks = false): Array<{ outer: boolean; c: LazyCode }> {
+    const out: Array<{ outer: boolean; c: LazyCode }> = new Array(defs.length)
+    for (let i = 0; i < defs.length; i++) {
+      const d = defs[i]!
+      if (d.inherited) out[i] = { outer: true, c: this.compileLazy(d.e, outer) }
+      else out[i] = { outer: false, c: ownThunks ? thunkOf(this.compile(d.e, inner)) : this.compileLazy(d.e, inner) }
+    }
+    return out
+  }
+
+  private compileDyn(dyn: readonly DynAttrDef[], scope: Scope | null): Array<{ name: Code; v: LazyCode; pos: PosIdx }> {
+    const out: Array<{ name: Code; v: LazyCode; pos: PosIdx }> = new Array(dyn.length)
+    for (let i = 0; i < dyn.length; i++) {
+      const d = dyn[i]!
+      out[i] = { name: this.compile(d.name, scope), v: this.compileLazy(d.e, scope), pos: d.pos }
+    }
+    return out
+  }
+
+  private compileAttrNames(path: readonly AttrName[], scope: Scope | null): Array<(env: Env) => string> {
+    const out: Array<(env: Env) => string> = new Array(path.length)
+    for (let i = 0; i < path.length; i++) out[i] = this.compileAttrName(path[i]!, scope)
+    return out
+  }
+
+  private compileFormals(formals: readonly Formal[], inner: Scope): NonNullable<LambdaInfo['formals']> {
+    const out: NonNullable<LambdaInfo['formals']> = new Array(formals.length)
+    for (let i = 0; i < formals.length; i++) {
+      const f = formals[i]!
+      out[i] = { name: f.name, pos: f.pos, def: f.def === undefined ? undefined : this.compileLazy(f.def, inner) }
+    }
+    return out
+  }
+
+  private compileParts(parts: ReadonlyArray<{ pos: PosIdx; e: Expr }>, scope: Scope | null): Array<{ c: Code; pos: PosIdx }> {
+    const out: Array<{ c: Code; pos: PosIdx }> = new Array(parts.length)
+    for (let i = 0; i < parts.length; i++) out[i] = { c: this.compile(parts[i]!.e, scope), pos: parts[i]!.pos }
+    return out
+  }
+
   compile(e: Expr, scope: Scope | null): Code {
     switch (e.k) {
-      case 'int': { const v = e.v; return () => v }
-      case 'float': { const v = new NixFloat(e.v); return () => v }
-      case 'str': { const v = e.v; return () => v }
-      case 'path': { const v = new NixPath(e.v); return () => v }
+      case 'int': return constCode(e.v)
+      case 'float': return constCode(new NixFloat(e.v))
+      case 'str': return constCode(e.v)
+      case 'path': return constCode(new NixPath(e.v))
       case 'var': return this.compileVar(e.name, scope, e.pos)
       case 'curpos': {
         const p = e.pos
@@ -576,16 +705,7 @@ export class Evaluator {
       case 'select': return this.compileSelect(e, scope)
       case 'has': return this.compileHas(e, scope)
       case 'attrs': return this.compileAttrs(e, scope)
-      case 'list': {
-        const elems = e.elems.map((x) => this.compileLazy(x, scope))
-        const n = elems.length
-        if (n === 0) return () => []
-        return (env) => {
-          const out: Lazy[] = new Array(n)
-          for (let i = 0; i < n; i++) out[i] = elems[i]!(env)
-          return out
-        }
-      }
+      case 'list': return listCode(this.compileLazyAll(e.elems, scope))
       case 'lambda': return this.compileLambda(e, scope)
       case 'call': return this.compileCall(e, scope)
       case 'let': {
@@ -593,7 +713,7 @@ export class Evaluator {
         let i = 0
         for (const n of e.attrs.attrs.keys()) names.set(n, i++)
         const inner = new Scope(scope, names)
-        const defs = [...e.attrs.attrs.values()].map((d) => (d.inherited ? { outer: true, c: this.compileLazy(d.e, scope) } : { outer: false, c: this.compileLazy(d.e, inner) }))
+        const defs = this.compileDefs([...e.attrs.attrs.values()], scope, inner)
         const body = this.compile(e.body, inner)
         const n = defs.length
         return (env) => {
@@ -606,11 +726,7 @@ export class Evaluator {
           return body(env2)
         }
       }
-      case 'with': {
-        const attrs = this.compileLazy(e.attrs, scope)
-        const body = this.compile(e.body, new Scope(scope, null))
-        return (env) => body([env, attrs(env)])
-      }
+      case 'with': return withCode(this.compileLazy(e.attrs, scope), this.compile(e.body, new Scope(scope, null)))
       case 'if': {
         const c = this.compile(e.cond, scope)
         const t = this.compile(e.then, scope)
@@ -724,7 +840,8 @@ export class Evaluator {
     return new NixAttrs(new Shape(names, index, pos), vals)
   }
 
-  posToAttrs(p: Pos | undefined): Value {
+  posToAttrs(idx: PosIdx | undefined): Value {
+    const p = resolvePos(idx)
     if (p === undefined) return null
     const m = new Map<string, Lazy>()
     m.set('column', p.col)
@@ -751,29 +868,16 @@ export class Evaluator {
       }
     }
     const target = this.compile(e.e, scope)
-    const names = e.path.map((a) => this.compileAttrName(a, scope))
+    const names = this.compileAttrNames(e.path, scope)
+    const path = e.path
     const staticNames = e.path.every((a) => a.name !== undefined) ? e.path.map((a) => a.name as string) : undefined
     const def = e.def === undefined ? undefined : this.compile(e.def, scope)
     const pos = e.pos
-    if (staticNames !== undefined && staticNames.length === 1 && def === undefined) {
-      const name = staticNames[0]!
-      return (env) => {
-        const v = target(env)
-        if (!(v instanceof NixAttrs)) throw this.typeError(v, 'a set', pos)
-        const slot = v.shape.slotOf(name)
-        if (slot === undefined) throw this.missingAttr(name, v, pos)
-        const x = v.vals[slot]!
-        if (!(x instanceof Thunk)) return x
-        const r = x.c === null ? x.v : this.forceAttrValue(x, v.shape.pos[slot], pos, showIdOf(name))
-        // the slot now holds the value itself (functions keep their thunk: see `settle`)
-        if (!(r instanceof Lambda || r instanceof PrimOp || r instanceof PrimOpApp)) v.vals[slot] = r
-        return r
-      }
-    }
-    const shown = (env: Env): string => e.path.map((a, i) => (a.name !== undefined ? showIdOf(a.name) : showIdOf(names[i]!(env)))).join('.')
+    if (staticNames !== undefined && staticNames.length === 1 && def === undefined) return selectOneCode(this, target, staticNames[0]!, pos)
+    const shown = (env: Env): string => path.map((a, i) => (a.name !== undefined ? showIdOf(a.name) : showIdOf(names[i]!(env)))).join('.')
     return (env) => {
       let v = target(env)
-      let attrPos: Pos | undefined
+      let attrPos: PosIdx | undefined
       let last: Lazy = v
       try {
         for (let i = 0; i < names.length; i++) {
@@ -801,7 +905,8 @@ export class Evaluator {
     }
   }
 
-  private forceAttrValue(t: Thunk, attrPos: Pos | undefined, pos: Pos, shown: string): Value {
+  /** @internal Force an attribute's thunk, adding the attribute to the trace of an error. */
+  forceAttrValue(t: Thunk, attrPos: PosIdx | undefined, pos: PosIdx, shown: string): Value {
     if (attrPos === undefined) return this.forceThunkAt(t, pos)
     try {
       return this.forceThunkAt(t, attrPos)
@@ -811,7 +916,7 @@ export class Evaluator {
     }
   }
 
-  missingAttr(name: string, v: NixAttrs, pos: Pos | undefined): NixError {
+  missingAttr(name: string, v: NixAttrs, pos: PosIdx | undefined): NixError {
     const err = new NixError('missing-attribute', `attribute '${name}' missing`, pos)
     err.suggestions = suggest(v.keys(), name)
     return err
@@ -819,7 +924,7 @@ export class Evaluator {
 
   private compileHas(e: Extract<Expr, { k: 'has' }>, scope: Scope | null): Code {
     const target = this.compile(e.e, scope)
-    const names = e.path.map((a) => this.compileAttrName(a, scope))
+    const names = this.compileAttrNames(e.path, scope)
     const pos = e.pos
     return (env) => {
       let v: Value = target(env)
@@ -842,29 +947,17 @@ export class Evaluator {
     shape.origin = pos
     const hasDyn = e.dyn.length > 0
     if (!e.rec) {
-      const codes = defs.map((d) => this.compileLazy(d.e, scope))
-      const dyn = e.dyn.map((d) => ({ name: this.compile(d.name, scope), v: this.compileLazy(d.e, scope), pos: d.pos }))
-      const n = codes.length
-      if (n === 0 && !hasDyn) return () => EMPTY_ATTRS
-      return (env) => {
-        const vals: Lazy[] = new Array(n)
-        for (let i = 0; i < n; i++) vals[i] = codes[i]!(env)
-        const attrs = new NixAttrs(shape, vals)
-        return hasDyn ? this.addDynamic(attrs, dyn, env) : attrs
-      }
+      const codes = this.compileLazyAll(defs.map((d) => d.e), scope)
+      if (codes.length === 0 && !hasDyn) return constCode(EMPTY_ATTRS)
+      return attrsCode(this, shape, codes, hasDyn ? this.compileDyn(e.dyn, scope) : undefined)
     }
-    const names = shape.toIndex()
+    const names = shape.readIndex()
     const inner = new Scope(scope, names)
     const overridesIdx = names.get('__overrides')
     // With __overrides, every attribute gets its own thunk (no sharing), so that overriding
     // a slot is seen by the attributes that refer to it.
-    const ownThunk = (x: Expr): LazyCode => {
-      const c = this.compile(x, inner)
-      return (env) => new Thunk(c, env)
-    }
-    const codes = defs.map((d) => (d.inherited ? { outer: true, c: this.compileLazy(d.e, scope) }
-      : { outer: false, c: overridesIdx !== undefined ? ownThunk(d.e) : this.compileLazy(d.e, inner) }))
-    const dyn = e.dyn.map((d) => ({ name: this.compile(d.name, inner), v: this.compileLazy(d.e, inner), pos: d.pos }))
+    const codes = this.compileDefs(defs, scope, inner, overridesIdx !== undefined)
+    const dyn = this.compileDyn(e.dyn, inner)
     const n = codes.length
     return (env) => {
       const env2: Env = new Array(n + 1)
@@ -894,18 +987,19 @@ export class Evaluator {
   }
 
   /** Add the `${e} = v;` attributes (after `rec` and `__overrides`, as Nix does). */
-  private addDynamic(attrs: NixAttrs, dyn: Array<{ name: Code; v: LazyCode; pos: Pos }>, env: Env): NixAttrs {
+  /** @internal */
+  addDynamic(attrs: NixAttrs, dyn: Array<{ name: Code; v: LazyCode; pos: PosIdx }>, env: Env): NixAttrs {
     const b = new AttrsBuilder()
     const shape = attrs.shape
     for (let i = 0; i < shape.names.length; i++) b.set(shape.names[i]!, attrs.vals[i]!, shape.pos[i])
-    const seenPos = new Map<string, Pos | undefined>()
+    const seenPos = new Map<string, PosIdx | undefined>()
     for (const d of dyn) {
       const nv = d.name(env)
       if (nv === null) continue
       const name = this.forceStringNoCtx(nv, undefined)
       if (b.has(name)) {
         const prev = seenPos.has(name) ? seenPos.get(name) : attrs.posOf(name)
-        throw new NixError('eval', `dynamic attribute '${name}' already defined at ${prev === undefined ? 'undefined position' : prev.toString()}`, d.pos)
+        throw new NixError('eval', `dynamic attribute '${name}' already defined at ${showPos(prev)}`, d.pos)
       }
       b.set(name, d.v(env), d.pos)
       seenPos.set(name, d.pos)
@@ -923,9 +1017,7 @@ export class Evaluator {
       pos: e.pos,
       name: e.name,
       arg: e.arg,
-      formals: e.formals?.formals.map((f) => ({
-        name: f.name, pos: f.pos, def: f.def === undefined ? undefined : this.compileLazy(f.def, inner),
-      })),
+      formals: e.formals === undefined ? undefined : this.compileFormals(e.formals.formals, inner),
       ellipsis: e.formals?.ellipsis ?? false,
       nslots: d,
       body: this.compile(e.body, inner),
@@ -963,26 +1055,12 @@ export class Evaluator {
       }
     }
     const fn = this.compile(e.fn, scope)
-    const args = e.args.map((x) => this.compileLazy(x, scope))
-    if (args.length === 1) {
-      const a0 = args[0]!
-      return (env) => {
-        const f = fn(env)
-        if (f instanceof Lambda) return this.callLambda(f, a0(env), pos)
-        return this.call(f, [a0(env)], pos)
-      }
-    }
-    const n = args.length
-    return (env) => {
-      const f = fn(env)
-      const vs: Lazy[] = new Array(n)
-      for (let i = 0; i < n; i++) vs[i] = args[i]!(env)
-      return this.call(f, vs, pos)
-    }
+    const args = this.compileLazyAll(e.args, scope)
+    return args.length === 1 ? call1Code(this, fn, args[0]!, pos) : callCode(this, fn, args, pos)
   }
 
   /** Integer/float arithmetic with Nix's typing and 64-bit wrapping. */
-  arith(op: '+' | '-' | '*' | '/', x: Value, y: Value, pos: Pos | undefined): Value {
+  arith(op: '+' | '-' | '*' | '/', x: Value, y: Value, pos: PosIdx | undefined): Value {
     const xi = typeof x === 'number' || typeof x === 'bigint'
     const yi = typeof y === 'number' || typeof y === 'bigint'
     if (xi && yi) {
@@ -1012,7 +1090,7 @@ export class Evaluator {
   }
 
   /** `builtins.lessThan` / `<`: numbers, strings, paths and lists (lexicographically). */
-  lessThan(x: Value, y: Value, pos: Pos | undefined): boolean {
+  lessThan(x: Value, y: Value, pos: PosIdx | undefined): boolean {
     const xn = typeof x === 'number' || typeof x === 'bigint' || x instanceof NixFloat
     const yn = typeof y === 'number' || typeof y === 'bigint' || y instanceof NixFloat
     if (xn && yn) {
@@ -1038,7 +1116,7 @@ export class Evaluator {
   }
 
   private compileConcatStrings(e: Extract<Expr, { k: 'concatStrings' }>, scope: Scope | null): Code {
-    const parts = e.parts.map((p) => ({ c: this.compile(p.e, scope), pos: p.pos }))
+    const parts = this.compileParts(e.parts, scope)
     const forceString = e.forceString
     const pos = e.pos
     if (!forceString && parts.length === 2) {
@@ -1087,7 +1165,7 @@ export class Evaluator {
   }
 
   /** ExprConcatStrings::eval: `+` on numbers, strings and paths, and string interpolation. */
-  concatValues(vs: Value[], poss: Pos[], forceString: boolean, pos: Pos): Value {
+  concatValues(vs: Value[], poss: PosIdx[], forceString: boolean, pos: PosIdx): Value {
     const first = vs[0]!
     if (!forceString && (typeof first === 'number' || typeof first === 'bigint' || first instanceof NixFloat)) {
       let acc: Value = first

@@ -9,7 +9,7 @@ import { Source } from './source.js'
 import { EvalState, type EvalOptions } from './state.js'
 import type { Value } from './values.js'
 
-export { Source, Pos, type Origin } from './source.js'
+export { Source, Pos, resolvePos, showPos, type PosIdx, type Origin } from './source.js'
 export { parse, canonPath, type ParseOptions } from './parser.js'
 export { showExpr, formatG, type Expr, type ExprAttrs, type ExprLambda, type AttrName, type Formals } from './ast.js'
 export { tokenize, type Token, type TokenKind } from './lexer.js'

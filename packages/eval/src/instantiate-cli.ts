@@ -1,61 +1,94 @@
 /**
  * `instantiate`: nix-instantiate compatible evaluation (`--eval`, `--parse`, `--strict`,
- * `--json`, `--xml`, `-E`, `-A`, `--arg`, `--argstr`, `-I`, `--show-trace`). The evaluation
- * runs on a worker thread with a large stack, so deep recursion in Nix code does not crash.
+ * `--json`, `--xml`, `-E`, `-A`, `--arg`, `--argstr`, `-I`, `--show-trace`). A program that
+ * overflows the main thread's stack is evaluated again on a worker thread with a large one, so
+ * deep recursion in Nix code does not crash.
+ *
+ * Start-up matters (a small evaluation takes less time than loading a CLI framework): the
+ * arguments are parsed by hand (`parseInstantiateArgs`, Nix's flags repeat and take two
+ * values), and `@tsnix/cli-kit`'s `main` (with citty) is loaded only for `--help` and `--version`.
  */
-import { defineCommand, main, readStdin } from '@tsnix/cli-kit'
-import type { InstantiateResult } from './instantiate.js'
+import { InstantiateUsageError, parseInstantiateArgs } from './instantiate-args.js'
+import type { InstantiateOptions, InstantiateResult } from './instantiate.js'
 
 /** Stack of the evaluation thread. Deep non-tail recursion in Nix needs deep JS stacks. */
 const STACK_MB = 256
+const PROG = 'instantiate'
+const VERSION = '0.1.0'
 
-const command = defineCommand({
-  meta: { name: 'instantiate', description: 'Evaluate Nix expressions, as nix-instantiate does' },
-  args: {
-    eval: { type: 'boolean', description: 'evaluate and print the resulting value' },
-    parse: { type: 'boolean', description: 'parse and print the abstract syntax tree' },
-    strict: { type: 'boolean', description: 'evaluate nested values completely' },
-    json: { type: 'boolean', description: 'print the value as JSON' },
-    xml: { type: 'boolean', description: 'print the value as XML' },
-    location: { type: 'boolean', description: 'with --xml: show positions (--no-location hides them)' },
-    expr: { type: 'boolean', alias: 'E', description: 'the arguments are expressions, not files' },
-    attr: { type: 'string', alias: 'A', description: 'select an attribute path (repeatable)' },
-    arg: { type: 'string', description: '--arg NAME EXPR: pass an argument to the top-level function' },
-    argstr: { type: 'string', description: '--argstr NAME STRING: pass a string argument' },
-    include: { type: 'string', alias: 'I', description: 'add a search path entry (repeatable)' },
-    'show-trace': { type: 'boolean', description: 'show the evaluation trace of errors' },
-    'read-write-mode': { type: 'boolean', description: 'accepted for compatibility' },
-    'readonly-mode': { type: 'boolean', description: 'accepted for compatibility' },
-    files: { type: 'positional', required: false, description: 'files (- for stdin) or, with -E, expressions' },
-  },
-  async run({ rawArgs }) {
-    const { parseInstantiateArgs } = await import('./instantiate-args.js')
-    const opts = parseInstantiateArgs(rawArgs)
-    if (opts.items?.includes('-') === true && opts.fromArgs !== true) opts.stdin = await readStdin()
-    opts.cwd = process.cwd()
-    // Evaluate on this thread first; only a program that overflows the default stack pays
-    // for a worker thread with a large one (evaluation is deterministic, output is buffered).
-    const { runInstantiate } = await import('./instantiate.js')
-    let res = runInstantiate(opts)
-    if (res.stackOverflow) {
-      const { Worker } = await import('node:worker_threads')
-      res = await new Promise<InstantiateResult>((resolve, reject) => {
-        const w = new Worker(new URL('./instantiate-worker.js', import.meta.url), {
-          workerData: opts,
-          resourceLimits: { stackSizeMb: STACK_MB },
-          stdout: false,
-          stderr: false,
-        })
-        w.once('message', resolve)
-        w.once('error', reject)
-        w.once('exit', (code) => { if (code !== 0) reject(new Error(`evaluation thread exited with code ${code}`)) })
+/** The command as `--help` shows it (only loaded through cli-kit for --help / --version). */
+async function helpOrVersion(argv: string[]): Promise<void> {
+  const { defineCommand, main } = await import('@tsnix/cli-kit')
+  const command = defineCommand({
+    meta: { name: PROG, description: 'Evaluate Nix expressions, as nix-instantiate does' },
+    args: {
+      eval: { type: 'boolean', description: 'evaluate and print the resulting value' },
+      parse: { type: 'boolean', description: 'parse and print the abstract syntax tree' },
+      strict: { type: 'boolean', description: 'evaluate nested values completely' },
+      json: { type: 'boolean', description: 'print the value as JSON' },
+      xml: { type: 'boolean', description: 'print the value as XML' },
+      location: { type: 'boolean', description: 'with --xml: show positions (--no-location hides them)' },
+      expr: { type: 'boolean', alias: 'E', description: 'the arguments are expressions, not files' },
+      attr: { type: 'string', alias: 'A', description: 'select an attribute path (repeatable)' },
+      arg: { type: 'string', description: '--arg NAME EXPR: pass an argument to the top-level function' },
+      argstr: { type: 'string', description: '--argstr NAME STRING: pass a string argument' },
+      include: { type: 'string', alias: 'I', description: 'add a search path entry (repeatable)' },
+      'show-trace': { type: 'boolean', description: 'show the evaluation trace of errors' },
+      'read-write-mode': { type: 'boolean', description: 'accepted for compatibility' },
+      'readonly-mode': { type: 'boolean', description: 'accepted for compatibility' },
+      files: { type: 'positional', required: false, description: 'files (- for stdin) or, with -E, expressions' },
+    },
+  })
+  await main(PROG, command, { version: VERSION, argv, expected: [InstantiateUsageError] })
+}
+
+async function run(opts: InstantiateOptions): Promise<void> {
+  if (opts.items?.includes('-') === true && opts.fromArgs !== true) {
+    const { readStdin } = await import('@tsnix/cli-kit')
+    opts.stdin = await readStdin()
+  }
+  opts.cwd = process.cwd()
+  // Evaluate on this thread first; only a program that overflows the default stack pays
+  // for a worker thread with a large one (evaluation is deterministic, output is buffered).
+  const { runInstantiate } = await import('./instantiate.js')
+  let res = runInstantiate(opts)
+  if (res.stackOverflow) {
+    const { Worker } = await import('node:worker_threads')
+    res = await new Promise<InstantiateResult>((resolve, reject) => {
+      const w = new Worker(new URL('./instantiate-worker.js', import.meta.url), {
+        workerData: opts,
+        resourceLimits: { stackSizeMb: STACK_MB },
+        stdout: false,
+        stderr: false,
       })
-    }
-    if (res.stderr !== '') process.stderr.write(Buffer.from(res.stderr, 'latin1'))
-    if (res.stdout !== '') await new Promise<void>((resolve, reject) => process.stdout.write(Buffer.from(res.stdout, 'latin1'), (e) => (e ? reject(e) : resolve())))
-    process.exitCode = res.exitCode
-  },
-})
+      w.once('message', resolve)
+      w.once('error', reject)
+      w.once('exit', (code) => { if (code !== 0) reject(new Error(`evaluation thread exited with code ${code}`)) })
+    })
+  }
+  if (res.stderr !== '') process.stderr.write(Buffer.from(res.stderr, 'latin1'))
+  if (res.stdout !== '') await new Promise<void>((resolve, reject) => process.stdout.write(Buffer.from(res.stdout, 'latin1'), (e) => (e ? reject(e) : resolve())))
+  process.exitCode = res.exitCode
+}
 
-const { InstantiateUsageError } = await import('./instantiate-args.js')
-await main('instantiate', command, { version: '0.1.0', expected: [InstantiateUsageError] })
+const argv = process.argv.slice(2)
+const dashDash = argv.indexOf('--')
+const flags = dashDash < 0 ? argv : argv.slice(0, dashDash)
+if (flags.includes('--help') || flags.includes('-h') || flags.includes('--version')) {
+  await helpOrVersion(argv)
+} else {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    // the reader went away (`| head`): stop quietly, as a Unix tool does
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw err
+  })
+  let opts: InstantiateOptions | undefined
+  try {
+    opts = parseInstantiateArgs(argv)
+  } catch (err) {
+    if (!(err instanceof InstantiateUsageError)) throw err
+    process.stderr.write(`${PROG}: ${err.message} (see '${PROG} --help')\n`)
+    process.exitCode = 2
+  }
+  if (opts !== undefined) await run(opts)
+}

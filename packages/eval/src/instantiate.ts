@@ -181,8 +181,10 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
     }
     const autoArgs = NixAttrs.fromMap(autoMap)
     const attrPaths = opts.attrPaths !== undefined && opts.attrPaths.length > 0 ? opts.attrPaths : ['']
-    for (const e of exprs) {
-      const root = st.evalExpr(e)
+    // compile each expression when its turn comes, then let its syntax tree go: on a big
+    // file it is as large as the compiled code, and evaluation never needs it
+    while (exprs.length > 0) {
+      const root = st.runWith(st.compileTop(exprs.shift()!), [])
       for (const ap of attrPaths) {
         const v = findAlongAttrPath(st, ap, autoArgs, root)
         st.force(v)

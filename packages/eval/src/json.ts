@@ -1,6 +1,6 @@
 /** `builtins.fromJSON`: a JSON parser over byte strings, keeping integers and floats apart. */
 import { NixError } from './errors.js'
-import type { Pos } from './source.js'
+import type { PosIdx } from './source.js'
 import { NixAttrs, NixFloat, normInt, type Lazy, type Value } from './values.js'
 
 function utf8(cp: number): string {
@@ -8,7 +8,7 @@ function utf8(cp: number): string {
 }
 
 /** Parse JSON text (a byte string). Objects become sets, numbers ints or floats. */
-export function fromJSON(text: string, pos: Pos | undefined): Value {
+export function fromJSON(text: string, pos: PosIdx | undefined): Value {
   let i = 0
   const fail = (msg: string): never => {
     throw new NixError('eval', `error parsing JSON: ${msg} at offset ${i}`, pos)

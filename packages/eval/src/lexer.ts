@@ -3,7 +3,7 @@
  * "…" strings, ''…'' indented strings and interpolated paths. Source text is a byte string
  * (one char per byte, latin1), so offsets, columns and string contents are bytes as in Nix.
  */
-import { Pos, type Source } from './source.js'
+import type { Source } from './source.js'
 import { NixSyntaxError } from './errors.js'
 
 export type TokenKind =
@@ -23,9 +23,9 @@ export interface Token {
   n?: number | bigint | undefined
   /** For IND_STR: true when it is plain text whose spaces count as indentation. */
   indent?: boolean | undefined
-  /** The token's position, made when the parser first asks for it (shared by its nodes). */
-  pos?: Pos | undefined
+  /** Byte offset in the source text (its position is `src.base + off`). */
   off: number
+  /** Line and column: filled in by `tokenize` (the parser works with offsets, 0 here). */
   line: number
   col: number
 }
@@ -81,7 +81,8 @@ export function tokenize(src: Source): Token[] {
   const out: Token[] = []
   for (;;) {
     const t = next()
-    out.push(t)
+    const p = src.at(t.off)
+    out.push({ ...t, line: p.line, col: p.col })
     if (t.t === 'EOF') return out
   }
 }
@@ -98,33 +99,21 @@ export function lexer(src: Source): () => Token {
   const stack: State[] = []
   let state = 'default' as State
   let off = 0
-  let line = 1
-  let col = 1
   // where the last lexeme (token, blanks or comment) started: flex reports EOF there
-  let lastLine = 1
-  let lastCol = 1
+  let lastOff = 0
 
   const advance = (len: number): void => {
-    lastLine = line
-    lastCol = col
-    const end = off + len
-    for (let i = off; i < end; i++) {
-      const c = text.charCodeAt(i)
-      if (c === 13) {
-        if (text.charCodeAt(i + 1) === 10 && i + 1 < end) i++
-        line++; col = 1
-      } else if (c === 10) { line++; col = 1 } else col++
-    }
-    off = end
+    lastOff = off
+    off += len
   }
   const push = (t: TokenKind, v: string, len: number, num?: number | bigint, indent?: boolean): void => {
     // one object shape for every token (monomorphic property access in the parser)
-    const tok: Token = { t, v, n: num, indent, pos: undefined, off, line, col }
+    const tok: Token = { t, v, n: num, indent, off, line: 0, col: 0 }
     out.push(tok)
     advance(len)
   }
   const fail = (msg: string): never => {
-    throw new NixSyntaxError(msg, new Pos(src, line, col))
+    throw new NixSyntaxError(msg, src.base + off)
   }
   const pushState = (s: State): void => { stack.push(state); state = s }
   const popState = (): void => { state = stack.pop() ?? 'default' }
@@ -202,7 +191,7 @@ export function lexer(src: Source): () => Token {
         }
         if (state === 'inpath-slash') fail('path has a trailing slash')
         popState()
-        out.push({ t: 'PATH_END', v: '', n: undefined, indent: undefined, pos: undefined, off, line, col })
+        out.push({ t: 'PATH_END', v: '', n: undefined, indent: undefined, off, line: 0, col: 0 })
         continue
       }
 
@@ -244,6 +233,15 @@ export function lexer(src: Source): () => Token {
       if (ch === '$' && text[off + 1] === '{') { pushState('default'); push('DOLLAR_CURLY', '${', 2); continue }
       if (ch === '{') { pushState('default'); push('{', '{', 1); continue }
       if (ch === '}') { if (stack.length > 0) popState(); push('}', '}', 1); continue }
+      // single-character tokens no other rule can start: ; ( ) [ ] , @ ? : and = / ==
+      if (c === 59 || c === 40 || c === 41 || c === 91 || c === 93 || c === 44 || c === 64 || c === 63 || c === 58) {
+        push(ch as TokenKind, ch, 1); continue
+      }
+      if (c === 61) {
+        if (text.charCodeAt(off + 1) === 61) push('==', '==', 2)
+        else push('=', '=', 1)
+        continue
+      }
 
       // Fast paths for the commonest tokens, identifiers/keywords and integers, when no longer
       // rule (path, URI, float) can match: the char after the longest run of path characters
@@ -344,7 +342,7 @@ export function lexer(src: Source): () => Token {
     }
     if (out.length > 0) return out.shift()!
     // an unterminated string ends at EOF too: the parser reports what it expected
-    eof ??= { t: 'EOF', v: '', n: undefined, indent: undefined, pos: undefined, off, line: lastLine, col: lastCol }
+    eof ??= { t: 'EOF', v: '', n: undefined, indent: undefined, off: lastOff, line: 0, col: 0 }
     return eof
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { EvalState, NixSyntaxError, Source, parse, showExpr, tokenize } from './index.js'
+import { EvalState, NixSyntaxError, Source, parse, resolvePos, showExpr, showPos, tokenize } from './index.js'
 
 const src = (text: string): Source => new Source('string', '', text, '/base')
 const show = (text: string): string => showExpr(parse(src(text), { home: '/home/u' }))
@@ -10,6 +10,20 @@ describe('lexer', () => {
     expect(toks.map((t) => [t.t, t.line, t.col])).toEqual([
       ['let', 1, 1], ['ID', 2, 3], ['=', 2, 5], ['INT', 2, 7], [';', 2, 8], ['in', 3, 1], ['ID', 3, 4], ['EOF', 3, 4],
     ])
+  })
+  it('counts LF, CR LF and a lone CR as line breaks, columns in bytes', () => {
+    const toks = tokenize(src('a\r\n  b\rc\n\xe9d e'))
+    expect(toks.map((t) => [t.t, t.line, t.col])).toEqual([
+      ['ID', 1, 1], ['ID', 2, 3], ['ID', 3, 1], ['CHAR', 4, 1], ['ID', 4, 2], ['ID', 4, 4], ['EOF', 4, 4],
+    ])
+  })
+  it('keeps positions as offsets and resolves them per source', () => {
+    const a = src('x')
+    const b = src('\n\n  y')
+    expect(resolvePos(b.base + 4)?.toString()).toBe('(string):3:3')
+    expect(showPos(a.base)).toBe('(string):1:1')
+    expect(showPos(undefined)).toBe('undefined position')
+    expect(resolvePos(0)).toBeUndefined()
   })
   it('lexes x:x as a URI and x: x as a lambda', () => {
     expect(show('x:x')).toBe('"x:x"')

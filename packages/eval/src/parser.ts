@@ -5,7 +5,7 @@
 import { showExpr, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal } from './ast.js'
 import { NixSyntaxError } from './errors.js'
 import { lexer, type Token, type TokenKind } from './lexer.js'
-import { Pos, type Source } from './source.js'
+import { showPos, type PosIdx, type Source } from './source.js'
 
 /** Options of the parser that depend on the environment. */
 export interface ParseOptions {
@@ -68,11 +68,14 @@ class Parser {
   private readonly ahead: Token[] = []
   private readonly src: Source
   private readonly home: string
+  /** The source's position base. */
+  private readonly base: number
 
   constructor(src: Source, options: ParseOptions) {
     this.src = src
     this.lex = lexer(src)
     this.home = options.home ?? '/'
+    this.base = src.base
   }
 
   private peek(k = 0): Token {
@@ -84,8 +87,8 @@ class Parser {
     const a = this.ahead
     return a.length > 0 ? a.shift()! : this.lex()
   }
-  private pos(t: Token): Pos {
-    return (t.pos ??= new Pos(this.src, t.line, t.col))
+  private pos(t: Token): PosIdx {
+    return this.base + t.off
   }
   private fail(t: Token, expecting?: string): never {
     const what = t.t === 'EOF' ? 'end of file' : tokenName(t)
@@ -366,7 +369,7 @@ class Parser {
 
   /** The parts of a "…" string, after the opening quote and up to (not including) the closing one. */
   private parseStringParts(open: Token): Expr {
-    const parts: Array<{ pos: Pos; e: Expr }> = []
+    const parts: Array<{ pos: PosIdx; e: Expr }> = []
     let onlyLiteral = true
     for (;;) {
       const t = this.peek()
@@ -459,7 +462,7 @@ class Parser {
       if (t.v.endsWith('/') && t.v.length > 1) base += '/'
     }
     const first: Expr = { k: 'path', v: base, pos: p }
-    const parts: Array<{ pos: Pos; e: Expr }> = []
+    const parts: Array<{ pos: PosIdx; e: Expr }> = []
     for (;;) {
       const n = this.next()
       if (n.t === 'PATH_END') break
@@ -475,7 +478,7 @@ class Parser {
   }
 
   private parseIndString(open: Token): Expr {
-    type Part = { pos: Pos; e: Expr } | { pos: Pos; s: string; indent: boolean }
+    type Part = { pos: PosIdx; e: Expr } | { pos: PosIdx; s: string; indent: boolean }
     const parts: Part[] = []
     for (;;) {
       const t = this.next()
@@ -507,7 +510,7 @@ class Parser {
       }
     }
     // strip
-    const out: Array<{ pos: Pos; e: Expr }> = []
+    const out: Array<{ pos: PosIdx; e: Expr }> = []
     atStart = true
     let dropped = 0
     for (let j = 0; j < parts.length; j++) {
@@ -538,8 +541,8 @@ class Parser {
     return { k: 'concatStrings', forceString: true, parts: out, pos: p }
   }
 
-  private dupAttr(name: string, pos: Pos, prev: Pos): never {
-    throw new NixSyntaxError(`attribute '${name}' already defined at ${prev.toString()}`, pos)
+  private dupAttr(name: string, pos: PosIdx, prev: PosIdx): never {
+    throw new NixSyntaxError(`attribute '${name}' already defined at ${showPos(prev)}`, pos)
   }
 
   private showPath(path: AttrName[]): string {
@@ -550,7 +553,7 @@ class Parser {
   private parseBinds(open: Token, end: TokenKind): ExprAttrs {
     const attrs: ExprAttrs = { k: 'attrs', rec: false, attrs: new Map(), dyn: [], pos: this.pos(open) }
     // Nix 2.8 positions an inherited variable at the (empty) start of the bindings
-    const bindsStart = new Pos(this.src, open.line, open.col + open.v.length)
+    const bindsStart = this.pos(open) + open.v.length
     for (;;) {
       const t = this.peek()
       if (t.t === end) return attrs
@@ -564,7 +567,7 @@ class Parser {
           from = this.parseExpr()
           before = this.expect(')', "')'")
         }
-        const namesPos = new Pos(this.src, before.line, before.col + before.v.length)
+        const namesPos = this.pos(before) + before.v.length
         for (;;) {
           const a = this.peek()
           if (a.t === ';') break
@@ -596,7 +599,7 @@ class Parser {
     }
   }
 
-  private addAttr(top: ExprAttrs, path: AttrName[], e: Expr, pos: Pos): void {
+  private addAttr(top: ExprAttrs, path: AttrName[], e: Expr, pos: PosIdx): void {
     let attrs = top
     for (let j = 0; j + 1 < path.length; j++) {
       const a = path[j]!

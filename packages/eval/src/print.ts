@@ -9,7 +9,7 @@ import { formatG, showId } from './ast.js'
 const REPEATED = Buffer.from('«repeated»', 'utf8').toString('latin1')
 import { NixError } from './errors.js'
 import type { Evaluator } from './eval.js'
-import type { Pos } from './source.js'
+import { resolvePos, type PosIdx } from './source.js'
 import {
   Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, showType,
   type Lazy, type Value,
@@ -98,16 +98,16 @@ export function printValue(v: Lazy): string {
 }
 
 /** Force a value completely (lists and sets, recursively), as `--strict` and `deepSeq` do. */
-export function forceDeep(state: Evaluator, v: Lazy, pos?: Pos): void {
+export function forceDeep(state: Evaluator, v: Lazy, pos?: PosIdx): void {
   const seen = new Set<object>()
   // An explicit stack (no JS recursion), in parallel arrays so that no object is allocated
   // per item. For the error trace, attribute items form a chain of frames (name, position,
   // parent frame), as Nix's recursive forceValueDeep adds one frame per enclosing attribute.
   const vals: Lazy[] = [v]
   const itemFrame: number[] = [-1]
-  const itemPos: Array<Pos | undefined> = [pos]
+  const itemPos: Array<PosIdx | undefined> = [pos]
   const frameName: string[] = []
-  const framePos: Array<Pos | undefined> = []
+  const framePos: Array<PosIdx | undefined> = []
   const frameParent: number[] = []
   while (vals.length > 0) {
     const item = vals.pop()!
@@ -193,7 +193,7 @@ export function settle(slots: Lazy[], i: number, t: Thunk): void {
   slots[i] = v
 }
 
-export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: Pos, strict = true): string {
+export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: PosIdx, strict = true): string {
   // Output in chunks: small pieces are appended to `out` (a rope), which is flattened and
   // moved to `chunks` every 16 KiB so that the rope's nodes die young (cheap for the GC).
   let out = ''
@@ -204,7 +204,7 @@ export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: Pos, s
     out = ''
   }
   const open: string[] = []
-  const go = (x0: Lazy, p: Pos | undefined): void => {
+  const go = (x0: Lazy, p: PosIdx | undefined): void => {
     let x: Value
     if (x0 instanceof Thunk) {
       if (x0.c === null) x = x0.v
@@ -302,16 +302,18 @@ function xmlAttrs(attrs: Array<[string, string]>): string {
 }
 
 /** Serialise to Nix's XML format (`--xml`, `builtins.toXML`). Ends with a newline. */
-export function toXML(state: Evaluator, v: Lazy, strict: boolean, location: boolean, ctx: Set<string>, pos?: Pos): string {
+export function toXML(state: Evaluator, v: Lazy, strict: boolean, location: boolean, ctx: Set<string>, pos?: PosIdx): string {
   const out: string[] = ["<?xml version='1.0' encoding='utf-8'?>\n", '<expr>\n']
   const drvsSeen = new Set<string>()
   const ind = (d: number): string => '  '.repeat(d)
   const empty = (d: number, name: string, attrs: Array<[string, string]> = []): void => {
     out.push(`${ind(d)}<${name}${xmlAttrs(attrs)} />\n`)
   }
-  const posAttrs = (p: Pos): Array<[string, string]> => [
-    ['path', p.src.origin === 'file' ? p.src.path : p.src.text], ['line', String(p.line)], ['column', String(p.col)],
-  ]
+  const posAttrs = (idx: PosIdx): Array<[string, string]> => {
+    const p = resolvePos(idx)
+    if (p === undefined) return []
+    return [['path', p.src.origin === 'file' ? p.src.path : p.src.text], ['line', String(p.line)], ['column', String(p.col)]]
+  }
   const showAttrs = (x: NixAttrs, d: number): void => {
     for (const k of x.keys()) {
       const a: Array<[string, string]> = [['name', k]]
@@ -322,7 +324,7 @@ export function toXML(state: Evaluator, v: Lazy, strict: boolean, location: bool
       out.push(`${ind(d)}</attr>\n`)
     }
   }
-  const go = (x0: Lazy, d: number, p: Pos | undefined): void => {
+  const go = (x0: Lazy, d: number, p: PosIdx | undefined): void => {
     let x: Lazy = x0
     if (strict) x = state.force(x0, p)
     else if (x instanceof Thunk && x.c === null) x = x.v

@@ -8,7 +8,7 @@
  * RegExp built from the same parse runs instead, which is much faster.
  */
 import { NixError } from './errors.js'
-import type { Pos } from './source.js'
+import type { PosIdx } from './source.js'
 import { compileProgram, RegexCompileError, type RegexProgram } from './regex-compile.js'
 import { nfaMatch, nfaSplit, type SplitPart } from './regex-exec.js'
 
@@ -104,7 +104,7 @@ const CACHE_LIMIT = 4096
  * @throws NixError `invalid regular expression '…'`, or `memory limit exceeded by regular
  * expression '…'` when libstdc++ would run out of NFA states.
  */
-export function compileRegex(re: string, pos: Pos | undefined): NixRegex {
+export function compileRegex(re: string, pos: PosIdx | undefined): NixRegex {
   let hit = cache.get(re)
   if (hit === undefined) {
     try {

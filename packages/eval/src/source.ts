@@ -1,10 +1,25 @@
 /**
  * Sources and positions. Nix texts are byte strings: a source's `text` holds one char per
  * byte (latin1), so columns count bytes as Nix's do.
+ *
+ * Positions are compact: syntax nodes, compiled code and attribute sets hold a `PosIdx`, one
+ * small integer (every source gets its own range of a process-wide offset space, like a
+ * compiler's source manager), and the line and column are computed from a per-source line
+ * table only when a message, `__curPos` or `unsafeGetAttrPos` needs them (`resolvePos`).
  */
 
 /** Where a source came from; decides how positions print (`«string»`, `«stdin»`, or the path). */
 export type Origin = 'file' | 'string' | 'stdin'
+
+/**
+ * A position as a small integer: the source's `base` plus the byte offset in its text.
+ * Never 0, so `undefined`/falsy checks cannot mistake it for "no position".
+ */
+export type PosIdx = number
+
+/** The registered sources, by increasing `base`. */
+const sources: Source[] = []
+let nextBase = 1
 
 /** A parsed text: the file path (for files), its byte-string text, and its base directory. */
 export class Source {
@@ -15,18 +30,73 @@ export class Source {
   readonly text: string
   /** The directory relative paths are resolved against. */
   readonly baseDir: string
+  /** The `PosIdx` of the text's first byte (offset `o` is at `base + o`). */
+  readonly base: number
+  /** Offsets where lines start, made on first use. */
+  private lineStarts: number[] | null = null
   constructor(origin: Origin, path: string, text: string, baseDir: string) {
     this.origin = origin
     this.path = path
     this.text = text
     this.baseDir = baseDir
+    this.base = nextBase
+    // one more for the end-of-file position
+    nextBase += text.length + 1
+    sources.push(this)
   }
+
+  /** The position of a byte offset. */
+  at(off: number): Pos {
+    let starts = this.lineStarts
+    if (starts === null) {
+      // line breaks as the lexer counts them: LF, CR LF, or a lone CR
+      starts = [0]
+      const t = this.text
+      for (let i = 0; i < t.length; i++) {
+        const c = t.charCodeAt(i)
+        if (c === 10) starts.push(i + 1)
+        else if (c === 13) {
+          if (t.charCodeAt(i + 1) === 10) i++
+          starts.push(i + 1)
+        }
+      }
+      this.lineStarts = starts
+    }
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid]! <= off) lo = mid
+      else hi = mid - 1
+    }
+    return new Pos(this, lo + 1, off - starts[lo]! + 1)
+  }
+}
+
+/** The line and column of a compact position (undefined stays undefined). */
+export function resolvePos(p: PosIdx | undefined): Pos | undefined {
+  if (p === undefined || p <= 0 || p >= nextBase) return undefined
+  let lo = 0
+  let hi = sources.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (sources[mid]!.base <= p) lo = mid
+    else hi = mid - 1
+  }
+  const src = sources[lo]!
+  return src.at(p - src.base)
+}
+
+/** `file:line:col` of a compact position, as Nix prints a position inside messages. */
+export function showPos(p: PosIdx | undefined): string {
+  const r = resolvePos(p)
+  return r === undefined ? 'undefined position' : r.toString()
 }
 
 const STRING_ORIGIN = Buffer.from('«string»', 'utf8').toString('latin1')
 const STDIN_ORIGIN = Buffer.from('«stdin»', 'utf8').toString('latin1')
 
-/** A position in a source: 1-based line and column (bytes). */
+/** A resolved position in a source: 1-based line and column (bytes). */
 export class Pos {
   readonly src: Source
   readonly line: number

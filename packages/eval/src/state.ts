@@ -4,24 +4,24 @@
  * library user can sandbox it.
  */
 import * as fs from 'node:fs'
-import { DEFAULT_STORE_DIR } from '@tsnix/hash'
+import { DEFAULT_STORE_DIR } from './hash-lazy.js'
 import { registerBuiltins } from './builtins.js'
 import { COREPKGS, COREPKGS_DIR } from './corepkgs.js'
 import { NixError, setErrorFileReader } from './errors.js'
 import { Evaluator, canonPathStr } from './eval.js'
 import { parse } from './parser.js'
 import type { Expr } from './ast.js'
-import { Source, type Pos } from './source.js'
+import { Source, type PosIdx } from './source.js'
 import { NixAttrs, NixPath, Thunk, type Lazy, type Value } from './values.js'
 
-/** Default store directory (`NIX_STORE_DIR` overrides it in the CLI); from `@tsnix/hash`. */
+/** Default store directory (`NIX_STORE_DIR` overrides it in the CLI); `@tsnix/hash`'s. */
 export { DEFAULT_STORE_DIR }
 
 /** Access to the outside world. Paths are byte strings (latin1). */
 export interface EvalIO {
-  readFileBytes(path: string, pos?: Pos): Buffer
+  readFileBytes(path: string, pos?: PosIdx): Buffer
   pathExists(path: string): boolean
-  readDir(path: string, pos?: Pos): Array<[string, string]>
+  readDir(path: string, pos?: PosIdx): Array<[string, string]>
   /** 'regular' | 'directory' | 'symlink' | 'unknown', or undefined when missing. */
   fileType(path: string): string | undefined
   /** The target of a symbolic link, or undefined. */
@@ -223,7 +223,7 @@ export class EvalState extends Evaluator {
   }
 
   /** `import path`: resolve a directory to default.nix, evaluate once and cache. */
-  importPath(path: string, _pos: Pos | undefined, scope?: NixAttrs): Value {
+  importPath(path: string, _pos: PosIdx | undefined, scope?: NixAttrs): Value {
     const p = this.resolveExprPath(path)
     if (scope !== undefined) return this.evalFile(p, scope)
     const cached = this.importCache.get(p)
@@ -233,7 +233,7 @@ export class EvalState extends Evaluator {
     return v
   }
 
-  override copyPathToStore(path: string, ctx: Set<string>, pos: Pos | undefined): string {
+  override copyPathToStore(path: string, ctx: Set<string>, pos: PosIdx | undefined): string {
     if (this.io.fileType(path) === undefined) throw new NixError('eval', `getting status of '${path}': No such file or directory`)
     return super.copyPathToStore(path, ctx, pos)
   }
@@ -261,14 +261,14 @@ export class EvalState extends Evaluator {
   }
 
   /** Coerce to an absolute path string (`coerceToPath`). */
-  coerceToPath(x: Lazy, pos: Pos | undefined, ctx: Set<string>): string {
+  coerceToPath(x: Lazy, pos: PosIdx | undefined, ctx: Set<string>): string {
     const s = this.coerceToString(x, pos, ctx, false, false)
     if (s === '' || s[0] !== '/') throw new NixError('eval', `string '${s}' doesn't represent an absolute path`, pos)
     return canonPathStr(s)
   }
 
   /** The path a file builtin should read (realisePath; store paths need no realisation here). */
-  realisePath(x: Lazy, pos: Pos | undefined, _requireValid = true): string {
+  realisePath(x: Lazy, pos: PosIdx | undefined, _requireValid = true): string {
     const v = this.force(x, pos)
     if (v instanceof NixPath) return v.p
     const ctx = new Set<string>()
@@ -276,7 +276,7 @@ export class EvalState extends Evaluator {
   }
 
   /** `__findFile`: look `path` up in a search path list of `{ prefix; path; }`. */
-  findFile(list: Lazy[], path: string, pos: Pos | undefined): string {
+  findFile(list: Lazy[], path: string, pos: PosIdx | undefined): string {
     for (const e of list) {
       const attrs = this.forceAttrs(e, pos)
       const pl = attrs.get('prefix')

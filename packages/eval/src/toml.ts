@@ -3,7 +3,7 @@
  * lists; date-times are rejected as in Nix 2.8 (it has no date type).
  */
 import { NixError } from './errors.js'
-import type { Pos } from './source.js'
+import type { PosIdx } from './source.js'
 import { NixAttrs, NixFloat, normInt, type Lazy, type Value } from './values.js'
 
 type T = Map<string, TV>
@@ -15,7 +15,7 @@ function utf8(cp: number): string {
 }
 
 /** Parse a TOML document into a Nix value. */
-export function fromTOML(text: string, pos: Pos | undefined): Value {
+export function fromTOML(text: string, pos: PosIdx | undefined): Value {
   let i = 0
   let line = 1
   const fail = (msg: string): never => {

@@ -7,7 +7,7 @@
  * - functions: `Lambda`, `PrimOp`, `PrimOpApp`.
  * A `Lazy` is a value or a `Thunk` (delayed computation, memoised, blackholed while running).
  */
-import type { Pos } from './source.js'
+import type { PosIdx } from './source.js'
 import { NixError } from './errors.js'
 
 /**
@@ -54,7 +54,7 @@ export function force(x: Lazy): Value {
 }
 
 /** Force a thunk; `pos` is where it was needed (for the infinite-recursion message). */
-export function forceThunk(t: Thunk, pos: Pos | undefined): Value {
+export function forceThunk(t: Thunk, pos: PosIdx | undefined): Value {
   const c = t.c
   if (c === null) return t.v
   if (c === BLACKHOLE) throw new NixError('infinite-recursion', 'infinite recursion encountered', pos)
@@ -108,19 +108,19 @@ export class Shape {
   /** name → slot for larger shapes; small ones are searched linearly (no Map to allocate). */
   private readonly index: Map<string, number> | null
   /** Definition positions by slot (undefined when unknown). */
-  readonly pos: Array<Pos | undefined>
+  readonly pos: Array<PosIdx | undefined>
   /** Where the attribute set literal is (for sets built by builtins: unknown). */
-  origin: Pos | undefined = undefined
+  origin: PosIdx | undefined = undefined
   private sortedNames: string[] | null = null
   private sortedSlots: number[] | null = null
-  constructor(names: string[], index: Map<string, number> | null, pos: Array<Pos | undefined>) {
+  constructor(names: string[], index: Map<string, number> | null, pos: Array<PosIdx | undefined>) {
     this.names = names
     this.index = names.length > SMALL_SHAPE ? index ?? indexOf(names) : null
     this.pos = pos
   }
 
-  static of(names: string[], pos?: Array<Pos | undefined>): Shape {
-    return new Shape(names, null, pos ?? new Array<Pos | undefined>(names.length))
+  static of(names: string[], pos?: Array<PosIdx | undefined>): Shape {
+    return new Shape(names, null, pos ?? new Array<PosIdx | undefined>(names.length))
   }
 
   /** The slot of `name`, if the shape has it. */
@@ -129,6 +129,11 @@ export class Shape {
     const names = this.names
     for (let i = 0; i < names.length; i++) if (names[i] === name) return i
     return undefined
+  }
+
+  /** name → slot, read-only: the shape's own index (made for small shapes). */
+  readIndex(): ReadonlyMap<string, number> {
+    return this.index ?? indexOf(this.names)
   }
 
   /** A Map from names to slots (a copy for small shapes). */
@@ -168,7 +173,7 @@ export class NixAttrs {
   }
 
   /** Build from a map of names to values (and optionally positions). */
-  static fromMap(m: ReadonlyMap<string, Lazy>, pos?: ReadonlyMap<string, Pos> | null): NixAttrs {
+  static fromMap(m: ReadonlyMap<string, Lazy>, pos?: ReadonlyMap<string, PosIdx> | null): NixAttrs {
     const names = [...m.keys()]
     const p = pos == null ? undefined : names.map((n) => pos.get(n))
     return new NixAttrs(Shape.of(names, p), [...m.values()])
@@ -187,7 +192,7 @@ export class NixAttrs {
     return this.shape.slotOf(name) !== undefined
   }
   /** Where the attribute was defined, if known. */
-  posOf(name: string): Pos | undefined {
+  posOf(name: string): PosIdx | undefined {
     const i = this.shape.slotOf(name)
     return i === undefined ? undefined : this.shape.pos[i]
   }
@@ -204,7 +209,7 @@ export class NixAttrs {
 export class AttrsBuilder {
   private readonly names: string[] = []
   private index: Map<string, number> | null = null
-  private readonly pos: Array<Pos | undefined> = []
+  private readonly pos: Array<PosIdx | undefined> = []
   private readonly vals: Lazy[] = []
 
   private slotOf(name: string): number | undefined {
@@ -217,7 +222,7 @@ export class AttrsBuilder {
     return this.slotOf(name) !== undefined
   }
   /** Set (or replace) an attribute. */
-  set(name: string, v: Lazy, pos?: Pos): void {
+  set(name: string, v: Lazy, pos?: PosIdx): void {
     const i = this.slotOf(name)
     if (i !== undefined) {
       this.vals[i] = v
@@ -243,11 +248,11 @@ export function byteCompare(a: string, b: string): number {
 
 /** The compiled form of a lambda expression (shared by all closures of it). */
 export interface LambdaInfo {
-  pos: Pos
+  pos: PosIdx
   name: string | undefined
   /** Simple `x: …` argument, or the `@` name; its slot is 0. */
   arg: string | undefined
-  formals: Array<{ name: string; def: ((env: Env) => Lazy) | undefined; pos: Pos }> | undefined
+  formals: Array<{ name: string; def: ((env: Env) => Lazy) | undefined; pos: PosIdx }> | undefined
   ellipsis: boolean
   nslots: number
   body: Code
@@ -266,8 +271,8 @@ export class Lambda {
 export class PrimOp {
   readonly name: string
   readonly arity: number
-  readonly fn: (args: Lazy[], pos: Pos | undefined) => Value
-  constructor(name: string, arity: number, fn: (args: Lazy[], pos: Pos | undefined) => Value) {
+  readonly fn: (args: Lazy[], pos: PosIdx | undefined) => Value
+  constructor(name: string, arity: number, fn: (args: Lazy[], pos: PosIdx | undefined) => Value) {
     this.name = name
     this.arity = arity
     this.fn = fn

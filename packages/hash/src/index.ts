@@ -32,8 +32,8 @@ export {
   hashFile,
   compressHash,
 } from './hash.js'
+export { DEFAULT_STORE_DIR } from './constants.js'
 export {
-  DEFAULT_STORE_DIR,
   STORE_PATH_HASH_SIZE,
   HASH_PART_LENGTH,
   MAX_STORE_PATH_NAME_LENGTH,

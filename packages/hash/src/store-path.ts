@@ -1,9 +1,8 @@
+import { DEFAULT_STORE_DIR } from './constants.js'
 import { NIX32_ALPHABET, nix32Encode } from './encoding.js'
 import { HashError, StorePathError } from './errors.js'
 import { compressHash, Hash, hashBytes } from './hash.js'
 
-/** Nix's default store directory. Pass the configured one explicitly below the config layer. */
-export const DEFAULT_STORE_DIR = '/nix/store'
 /** Bytes of the compressed sha256 that names a store path. */
 export const STORE_PATH_HASH_SIZE = 20
 /** Characters of the hash part: nix32 of {@link STORE_PATH_HASH_SIZE} bytes. */

@@ -1,0 +1,34 @@
+/**
+ * Hashing for `hashString`, `hashFile` and `placeholder`, with node:crypto loaded on first
+ * use: most evaluations hash nothing, and loading `@tsnix/hash` (with node:crypto) at start-up
+ * is a tenth of a small evaluation's time. The builtins are synchronous, so the module is
+ * fetched with `process.getBuiltinModule` (Node 20.16+ / 22.3+, within `engines`).
+ * Nix's base-32 and the default store dir come from `@tsnix/hash/light`, which loads no hashing.
+ */
+
+/** The hash algorithms of Nix (`HashAlgorithm` of `@tsnix/hash`). */
+export type HashAlgo = 'md5' | 'sha1' | 'sha256' | 'sha512'
+
+let crypto: typeof import('node:crypto') | undefined
+
+/** The digest of `data` (a byte string or bytes). */
+export function digest(algo: HashAlgo, data: string | Uint8Array): Buffer {
+  crypto ??= process.getBuiltinModule('node:crypto')
+  const h = crypto.createHash(algo)
+  if (typeof data === 'string') h.update(data, 'latin1')
+  else h.update(data)
+  return h.digest()
+}
+
+const NON_ASCII = /[^\x00-\x7f]/
+
+/** The base-16 digest of a byte string (one-shot `crypto.hash` where Node has it). */
+export function digestHex(algo: HashAlgo, data: string | Uint8Array): string {
+  crypto ??= process.getBuiltinModule('node:crypto')
+  // crypto.hash encodes strings as UTF-8: pass byte strings with high bytes as bytes
+  const bytes = typeof data === 'string' && NON_ASCII.test(data) ? Buffer.from(data, 'latin1') : data
+  if (typeof crypto.hash === 'function') return crypto.hash(algo, bytes, 'hex')
+  return crypto.createHash(algo).update(bytes).digest('hex')
+}
+
+export { nix32Encode as nix32, DEFAULT_STORE_DIR } from '@tsnix/hash/light'
