@@ -3,23 +3,12 @@
  * evaluated by `nix-instantiate --eval --strict --json` and by us; outputs must be equal.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { onPath, seededRandom } from '@tsnix/test-kit'
 import { runInstantiate } from './index.js'
 
-const hasNix = (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(`${d}/nix-instantiate`))
+const hasNix = onPath('nix-instantiate')
 
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Ty = 'int' | 'bool' | 'str' | 'list' | 'attrs' | 'float'
 
@@ -27,7 +16,7 @@ class Gen {
   private readonly r: () => number
   private vars = 0
   constructor(seed: number) {
-    this.r = rng(seed)
+    this.r = seededRandom(seed)
   }
   private int(n: number): number {
     return Math.floor(this.r() * n)

@@ -5,12 +5,12 @@
  * Nix is on PATH.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { onPath, seededRandom } from '@tsnix/test-kit'
 import { runInstantiate } from './index.js'
 import { buildRegex } from './regex.js'
 
-const hasNix = (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(`${d}/nix-instantiate`))
+const hasNix = onPath('nix-instantiate')
 
 type Fn = 'match' | 'split'
 type Case = readonly [Fn, string, string, unknown]
@@ -146,21 +146,10 @@ function nix(text: string): { value: unknown; stderr: string } {
 const errorLine = (p: string, code: 'invalid' | 'space'): string =>
   code === 'space' ? `error: memory limit exceeded by regular expression '${p}'` : `error: invalid regular expression '${p}'`
 
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Random small patterns over a tiny alphabet (only ones we accept) and subjects for them. */
 function corpus(seed: number, n: number): [string, string][] {
-  const r = rng(seed)
+  const r = seededRandom(seed)
   const int = (k: number): number => Math.floor(r() * k)
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!
   const regex = (d: number): string => {
