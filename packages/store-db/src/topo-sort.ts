@@ -25,13 +25,16 @@ export function postOrder(
   const stackNode: number[] = []
   const stackKids: (readonly number[])[] = []
   const stackIdx: number[] = []
+  const enter = (node: number): void => {
+    visited.add(node)
+    parents.add(node)
+    stackNode.push(node)
+    stackKids.push(children(node))
+    stackIdx.push(0)
+  }
   for (const start of items) {
     if (visited.has(start)) continue
-    visited.add(start)
-    parents.add(start)
-    stackNode.push(start)
-    stackKids.push(children(start))
-    stackIdx.push(0)
+    enter(start)
     while (stackNode.length > 0) {
       const top = stackNode.length - 1
       const node = stackNode[top] as number
@@ -45,11 +48,7 @@ export function postOrder(
           throw new StoreDbError('cycle', `cycle detected in the references of '${describe(child)}' from '${describe(node)}'`)
         }
         if (visited.has(child)) continue
-        visited.add(child)
-        parents.add(child)
-        stackNode.push(child)
-        stackKids.push(children(child))
-        stackIdx.push(0)
+        enter(child)
       } else {
         out.push(node)
         parents.delete(node)
