@@ -6,8 +6,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { golden, onPath } from '@tsnix/test-kit'
 
 type Native = typeof import('../index.js')
 let native: Native | null = null
@@ -21,9 +21,9 @@ const n = (): Native => {
   return native
 }
 
-const goldenDir = fileURLToPath(new URL('../../../shared/golden/nar/', import.meta.url))
+const goldenDir = golden('nar')
 const hasGolden = existsSync(goldenDir)
-const hasNix = spawnSync('nix-hash', ['--version']).status === 0
+const hasNix = onPath('nix-hash')
 const isRoot = process.getuid?.() === 0
 
 const work = mkdtempSync(join(tmpdir(), 'tsnix-native-'))
