@@ -25,7 +25,10 @@ export interface Token {
   indent?: boolean | undefined
   /** Byte offset in the source text (its position is `src.base + off`). */
   off: number
-  /** Line and column: filled in by `tokenize` (the parser works with offsets, 0 here). */
+}
+
+/** A token with its line and column, as `tokenize` returns it (the parser needs only offsets). */
+export interface PositionedToken extends Token {
   line: number
   col: number
 }
@@ -76,9 +79,9 @@ function unescape(s: string): string {
 }
 
 /** Tokenize a whole source. Throws NixSyntaxError on a lexical error. */
-export function tokenize(src: Source): Token[] {
+export function tokenize(src: Source): PositionedToken[] {
   const next = lexer(src)
-  const out: Token[] = []
+  const out: PositionedToken[] = []
   for (;;) {
     const t = next()
     const p = src.at(t.off)
@@ -95,7 +98,8 @@ export function tokenize(src: Source): Token[] {
 export function lexer(src: Source): () => Token {
   const text = src.text
   const n = text.length
-  const out: Token[] = []
+  // the token lexed by the current call (each step of the loop makes at most one)
+  let tok: Token | null = null
   const stack: State[] = []
   let state = 'default' as State
   let off = 0
@@ -108,8 +112,7 @@ export function lexer(src: Source): () => Token {
   }
   const push = (t: TokenKind, v: string, len: number, num?: number | bigint, indent?: boolean): void => {
     // one object shape for every token (monomorphic property access in the parser)
-    const tok: Token = { t, v, n: num, indent, off, line: 0, col: 0 }
-    out.push(tok)
+    tok = { t, v, n: num, indent, off }
     advance(len)
   }
   const fail = (msg: string): never => {
@@ -118,10 +121,18 @@ export function lexer(src: Source): () => Token {
   const pushState = (s: State): void => { stack.push(state); state = s }
   const popState = (): void => { state = stack.pop() ?? 'default' }
 
+  // the longest regex rule match at `off` so far, and its kind
+  let best = 0
+  let kind = 'CHAR' as TokenKind | 'PSEG' | 'HSEG'
+  const tryRule = (re: RegExp, k: TokenKind | 'PSEG' | 'HSEG'): void => {
+    const len = matchAt(re, text, off)
+    if (len > best) { best = len; kind = k }
+  }
+
   let eof: Token | undefined
   return (): Token => {
-    if (out.length > 0) return out.shift()!
-    while (out.length === 0 && (off < n || state === 'inpath' || state === 'inpath-slash')) {
+    tok = null
+    while (tok === null && (off < n || state === 'inpath' || state === 'inpath-slash')) {
       if (state === 'string') {
         const c = text[off]!
         if (c === '"') { popState(); push('"', '"', 1); continue }
@@ -191,7 +202,7 @@ export function lexer(src: Source): () => Token {
         }
         if (state === 'inpath-slash') fail('path has a trailing slash')
         popState()
-        out.push({ t: 'PATH_END', v: '', n: undefined, indent: undefined, off, line: 0, col: 0 })
+        tok = { t: 'PATH_END', v: '', n: undefined, indent: undefined, off }
         continue
       }
 
@@ -284,13 +295,19 @@ export function lexer(src: Source): () => Token {
         }
       }
 
-      // longest match among the regex rules (earlier rule wins a tie, as in flex)
-      let best = 0
-      let kind = 'CHAR' as TokenKind | 'PSEG' | 'HSEG'
-      const tryRule = (re: RegExp, k: TokenKind | 'PSEG' | 'HSEG'): void => {
-        const len = matchAt(re, text, off)
-        if (len > best) { best = len; kind = k }
+      // `.` of an attribute path (`a.b`): not `...`, a float (`.5`) or a path (`./x`, `.b/c`)
+      if (c === 46) {
+        const d = text.charCodeAt(off + 1)
+        if (d !== 46 && !(d >= 48 && d <= 57)) {
+          let p = off + 1
+          while (isPathChar(text.charCodeAt(p))) p++
+          if (text.charCodeAt(p) !== 47) { push('.', '.', 1); continue }
+        }
       }
+
+      // longest match among the regex rules (earlier rule wins a tie, as in flex)
+      best = 0
+      kind = 'CHAR' as TokenKind | 'PSEG' | 'HSEG'
       if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) tryRule(RE_ID, 'ID')
       if (c >= 48 && c <= 57) tryRule(RE_INT, 'INT')
       if ((c >= 48 && c <= 57) || c === 46) tryRule(RE_FLOAT, 'FLOAT')
@@ -340,9 +357,9 @@ export function lexer(src: Source): () => Token {
         default: push('CHAR', ch, 1)
       }
     }
-    if (out.length > 0) return out.shift()!
+    if (tok !== null) return tok
     // an unterminated string ends at EOF too: the parser reports what it expected
-    eof ??= { t: 'EOF', v: '', n: undefined, indent: undefined, off: lastOff, line: 0, col: 0 }
+    eof ??= { t: 'EOF', v: '', n: undefined, indent: undefined, off: lastOff }
     return eof
   }
 }

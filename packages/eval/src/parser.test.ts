@@ -36,6 +36,10 @@ describe('lexer', () => {
     expect(show("[ a.b/c a-b/c a+b/c 1/2 1a (a'/b) (_a: b) http:x a:b x-1 (a'/ b) if' 007 12e3 ]"))
       .toBe("[ (/base/a.b/c) (/base/a-b/c) (/base/a+b/c) (/base/1/2) (1) (a) ((a' /b)) ((_a: b)) (\"http:x\") (\"a:b\") (x-1) ((__div a' b)) (if') (7) (12) (e3) ]")
   })
+  it('tells the dot of an attribute path from paths and floats (output of Nix 2.8)', () => {
+    expect(show('x: [ x.y.z (x.y/z) (x .y/z) (x.a-b) ({...}: x.b ) .5 x.${"a"} x."q" ]'))
+      .toBe('(x: [ ((x).y.z) (/base/x.y/z) ((x /base/.y/z)) ((x).a-b) (({ ... }: (x).b)) (0.5) ((x).a) ((x).q) ])')
+  })
   it('lexes on demand: a syntax error before a lexical error is reported first, as in Nix', () => {
     expect(() => parse(src(') 99999999999999999999'))).toThrow("syntax error, unexpected ')'")
     expect(() => parse(src('99999999999999999999 )'))).toThrow("invalid integer '99999999999999999999'")
