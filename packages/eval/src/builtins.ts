@@ -232,8 +232,13 @@ export function registerBuiltins(st: EvalState): void {
     for (const x of list) {
       const e = st.forceAttrs(x, pos)
       const name = st.forceStringNoCtx(requireAttr('listToAttrs', 'name', e, pos), pos)
-      if (b.has(name)) continue
-      b.set(name, requireAttr('listToAttrs', 'value', e, pos), e.posOf('value'))
+      // the first definition of a name wins; only it needs a value
+      const slot = e.shape.slotOf('value')
+      if (slot === undefined) {
+        if (!b.has(name)) requireAttr('listToAttrs', 'value', e, pos)
+        continue
+      }
+      b.add(name, e.vals[slot]!, e.shape.pos[slot])
     }
     return b.finish()
   })

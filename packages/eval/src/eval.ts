@@ -95,12 +95,15 @@ function listCode(elems: LazyCode[]): Code {
   }
 }
 
-/** A non-recursive attribute set literal (`dyn`: its `${…} = …;` attributes). */
-function attrsCode(ev: Evaluator, shape: Shape, codes: LazyCode[], dyn: Array<{ name: Code; v: LazyCode; pos: PosIdx }> | undefined): Code {
+/**
+ * A non-recursive attribute set literal: `template` holds its constant values, `codes`
+ * compute the values of `slots` (`dyn`: its `${…} = …;` attributes).
+ */
+function attrsCode(ev: Evaluator, shape: Shape, template: Lazy[], slots: number[], codes: LazyCode[], dyn: Array<{ name: Code; v: LazyCode; pos: PosIdx }> | undefined): Code {
   const n = codes.length
   return (env) => {
-    const vals: Lazy[] = new Array(n)
-    for (let i = 0; i < n; i++) vals[i] = codes[i]!(env)
+    const vals = template.slice()
+    for (let i = 0; i < n; i++) vals[slots[i]!] = codes[i]!(env)
     const attrs = new NixAttrs(shape, vals)
     return dyn !== undefined ? ev.addDynamic(attrs, dyn, env) : attrs
   }
@@ -115,7 +118,7 @@ function selectOneCode(ev: Evaluator, target: Code, name: string, pos: PosIdx): 
     if (slot === undefined) throw ev.missingAttr(name, v, pos)
     const x = v.vals[slot]!
     if (!(x instanceof Thunk)) return x
-    const r = x.c === null ? x.v : ev.forceAttrValue(x, v.shape.pos[slot], pos, showIdOf(name))
+    const r = x.c === null ? x.v : ev.forceAttrValue(x, v.shape.pos[slot], pos, name)
     // the slot now holds the value itself (functions keep their thunk: see `settle`)
     if (!(r instanceof Lambda || r instanceof PrimOp || r instanceof PrimOpApp)) v.vals[slot] = r
     return r
@@ -549,8 +552,9 @@ export class Evaluator {
   /** Code producing a lazy value: constants and variables are shared, not wrapped in thunks. */
   private compileLazy(e: Expr, scope: Scope | null): LazyCode {
     switch (e.k) {
-      case 'int': case 'float': case 'str': case 'path':
-        return constCode(this.compile(e, scope)(DUMMY_ENV))
+      case 'int': case 'str': return constCode(e.v)
+      case 'float': return constCode(new NixFloat(e.v))
+      case 'path': return constCode(new NixPath(e.v))
       case 'var': {
         const r = this.resolveVar(e.name, scope, e.pos)
         if (r.kind === 'base') return constCode(r.v)
@@ -807,37 +811,39 @@ export class Evaluator {
     }
   }
 
-  /** `a // b`: a new set with b's attributes replacing a's. */
+  /** `a // b`: a new set with b's attributes replacing a's (a merge of the sorted names). */
   update(a: NixAttrs, b: NixAttrs): NixAttrs {
     if (b.size === 0) return a
     if (a.size === 0) return b
     const sa = a.shape
     const sb = b.shape
     if (sa === sb) return b
-    const names = sa.names.slice()
-    const pos = sa.pos.slice()
-    const vals = a.vals.slice()
-    // small results: linear search, no Map
-    const index = names.length + sb.names.length > 8 ? sa.toIndex() : null
-    for (let i = 0; i < sb.names.length; i++) {
-      const k = sb.names[i]!
-      let j: number | undefined
-      if (index !== null) j = index.get(k)
-      else {
-        const at = names.indexOf(k)
-        j = at < 0 ? undefined : at
-      }
-      if (j !== undefined) {
-        vals[j] = b.vals[i]!
-        pos[j] = sb.pos[i]
+    const an = sa.names
+    const bn = sb.names
+    const av = a.vals
+    const bv = b.vals
+    const na = an.length
+    const nb = bn.length
+    const names: string[] = []
+    const pos: Array<PosIdx | undefined> = []
+    const vals: Lazy[] = []
+    let i = 0
+    let j = 0
+    while (i < na && j < nb) {
+      const x = an[i]!
+      const y = bn[j]!
+      if (x === y) {
+        names.push(y); pos.push(sb.pos[j]); vals.push(bv[j]!); i++; j++
+      } else if (x < y) {
+        names.push(x); pos.push(sa.pos[i]); vals.push(av[i]!); i++
       } else {
-        if (index !== null) index.set(k, names.length)
-        names.push(k)
-        vals.push(b.vals[i]!)
-        pos.push(sb.pos[i])
+        names.push(y); pos.push(sb.pos[j]); vals.push(bv[j]!); j++
       }
     }
-    return new NixAttrs(new Shape(names, index, pos), vals)
+    for (; i < na; i++) { names.push(an[i]!); pos.push(sa.pos[i]); vals.push(av[i]!) }
+    for (; j < nb; j++) { names.push(bn[j]!); pos.push(sb.pos[j]); vals.push(bv[j]!) }
+    // `b` only overrides: the names are a's, shared
+    return new NixAttrs(new Shape(names.length === na ? an : names, pos), vals)
   }
 
   posToAttrs(idx: PosIdx | undefined): Value {
@@ -868,12 +874,11 @@ export class Evaluator {
       }
     }
     const target = this.compile(e.e, scope)
+    const pos = e.pos
+    if (e.path.length === 1 && e.path[0]!.name !== undefined && e.def === undefined) return selectOneCode(this, target, e.path[0]!.name, pos)
     const names = this.compileAttrNames(e.path, scope)
     const path = e.path
-    const staticNames = e.path.every((a) => a.name !== undefined) ? e.path.map((a) => a.name as string) : undefined
     const def = e.def === undefined ? undefined : this.compile(e.def, scope)
-    const pos = e.pos
-    if (staticNames !== undefined && staticNames.length === 1 && def === undefined) return selectOneCode(this, target, staticNames[0]!, pos)
     const shown = (env: Env): string => path.map((a, i) => (a.name !== undefined ? showIdOf(a.name) : showIdOf(names[i]!(env)))).join('.')
     return (env) => {
       let v = target(env)
@@ -906,12 +911,12 @@ export class Evaluator {
   }
 
   /** @internal Force an attribute's thunk, adding the attribute to the trace of an error. */
-  forceAttrValue(t: Thunk, attrPos: PosIdx | undefined, pos: PosIdx, shown: string): Value {
+  forceAttrValue(t: Thunk, attrPos: PosIdx | undefined, pos: PosIdx, name: string): Value {
     if (attrPos === undefined) return this.forceThunkAt(t, pos)
     try {
       return this.forceThunkAt(t, attrPos)
     } catch (err) {
-      if (err instanceof NixError) err.addTrace(`while evaluating the attribute '${shown}'`, attrPos)
+      if (err instanceof NixError) err.addTrace(`while evaluating the attribute '${showIdOf(name)}'`, attrPos)
       throw err
     }
   }
@@ -942,43 +947,67 @@ export class Evaluator {
     const pos = e.pos
     const staticNames = [...e.attrs.keys()]
     const defs = [...e.attrs.values()]
-    // one shape per literal: evaluating it allocates only the values
-    const shape = Shape.of(staticNames, defs.map((d) => d.pos))
+    // one shape per literal: evaluating it allocates only the values; `order` maps its
+    // (sorted) slots to definitions, which are compiled in source order
+    const { shape, order } = Shape.sort(staticNames, defs.map((d) => d.pos))
     shape.origin = pos
     const hasDyn = e.dyn.length > 0
     if (!e.rec) {
-      const codes = this.compileLazyAll(defs.map((d) => d.e), scope)
-      if (codes.length === 0 && !hasDyn) return constCode(EMPTY_ATTRS)
-      return attrsCode(this, shape, codes, hasDyn ? this.compileDyn(e.dyn, scope) : undefined)
+      const n = defs.length
+      if (n === 0 && !hasDyn) return constCode(EMPTY_ATTRS)
+      // constants go into a template of the values; only the other slots run code
+      const byDef: Array<LazyCode | undefined> = new Array(n)
+      const template: Lazy[] = new Array(n)
+      for (let i = 0; i < n; i++) {
+        const d = defs[i]!.e
+        if (d.k === 'int' || d.k === 'str') template[i] = d.v
+        else byDef[i] = this.compileLazy(d, scope)
+      }
+      const slots: number[] = []
+      const codes: LazyCode[] = []
+      const sortedTemplate: Lazy[] = new Array(n)
+      for (let k = 0; k < n; k++) {
+        const c = byDef[order[k]!]
+        if (c === undefined) sortedTemplate[k] = template[order[k]!]!
+        else {
+          sortedTemplate[k] = null
+          slots.push(k)
+          codes.push(c)
+        }
+      }
+      return attrsCode(this, shape, sortedTemplate, slots, codes, hasDyn ? this.compileDyn(e.dyn, scope) : undefined)
     }
-    const names = shape.readIndex()
+    // the environment holds the attributes in definition order (slot i + 1: definition i)
+    const names = new Map<string, number>()
+    for (let i = 0; i < staticNames.length; i++) names.set(staticNames[i]!, i)
     const inner = new Scope(scope, names)
-    const overridesIdx = names.get('__overrides')
+    const overrides = names.has('__overrides')
     // With __overrides, every attribute gets its own thunk (no sharing), so that overriding
     // a slot is seen by the attributes that refer to it.
-    const codes = this.compileDefs(defs, scope, inner, overridesIdx !== undefined)
+    const codes = this.compileDefs(defs, scope, inner, overrides)
     const dyn = this.compileDyn(e.dyn, inner)
     const n = codes.length
     return (env) => {
       const env2: Env = new Array(n + 1)
       env2[0] = env
-      const vals: Lazy[] = new Array(n)
       for (let i = 0; i < n; i++) {
         const d = codes[i]!
-        const v = d.c(d.outer ? env : env2)
-        env2[i + 1] = v
-        vals[i] = v
+        env2[i + 1] = d.c(d.outer ? env : env2)
       }
+      const vals: Lazy[] = new Array(n)
+      for (let k = 0; k < n; k++) vals[k] = env2[order[k]! + 1] as Lazy
       let attrs = new NixAttrs(shape, vals)
-      if (overridesIdx !== undefined) {
-        const ov = this.forceAttrs(vals[overridesIdx]!, pos)
+      if (overrides) {
+        const ov = this.forceAttrs(attrs.get('__overrides')!, pos)
         const b = new AttrsBuilder()
-        for (let i = 0; i < n; i++) b.set(staticNames[i]!, attrs.vals[i]!, shape.pos[i])
-        for (const k of ov.keys()) {
-          const v = ov.get(k)!
-          const j = names.get(k)
+        for (let k = 0; k < n; k++) b.set(shape.names[k]!, vals[k]!, shape.pos[k])
+        const ovNames = ov.keys()
+        for (let k = 0; k < ovNames.length; k++) {
+          const name = ovNames[k]!
+          const v = ov.vals[k]!
+          const j = names.get(name)
           if (j !== undefined) env2[j + 1] = v
-          b.set(k, v, ov.posOf(k))
+          b.set(name, v, ov.shape.pos[k])
         }
         attrs = b.finish()
       }

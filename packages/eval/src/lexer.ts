@@ -98,6 +98,8 @@ export function tokenize(src: Source): PositionedToken[] {
 export function lexer(src: Source): () => Token {
   const text = src.text
   const n = text.length
+  // identifiers seen so far, each kept once
+  const names = new Map<string, string>()
   // the token lexed by the current call (each step of the loop makes at most one)
   let tok: Token | null = null
   const stack: State[] = []
@@ -274,7 +276,10 @@ export function lexer(src: Source): () => Token {
           else break
         }
         if (text.charCodeAt(p) !== 47 && (c === 95 || text.charCodeAt(u) !== 58)) {
-          const v = text.slice(off, i)
+          // one string per distinct identifier: the syntax tree keeps them for its lifetime
+          const slice = text.slice(off, i)
+          let v = names.get(slice)
+          if (v === undefined) names.set(slice, v = slice)
           push(KEYWORDS.has(v) ? v as TokenKind : 'ID', v, i - off)
           continue
         }

@@ -62,10 +62,15 @@ export function canonPath(path: string, base = '/'): string {
   return `/${out.join('/')}`
 }
 
+/** Size of the parser's lookahead ring (a power of two; it looks at most 4 tokens ahead). */
+const LOOKAHEAD = 8
+
 class Parser {
-  /** The token source, and the tokens looked ahead at (at most 4). */
+  /** The token source, and the tokens looked ahead at: a ring of `count` from `head`. */
   private readonly lex: () => Token
-  private readonly ahead: Token[] = []
+  private readonly ahead: Array<Token | undefined> = new Array(LOOKAHEAD).fill(undefined)
+  private head = 0
+  private count = 0
   private readonly src: Source
   private readonly home: string
   /** The source's position base. */
@@ -80,12 +85,15 @@ class Parser {
 
   private peek(k = 0): Token {
     const a = this.ahead
-    while (a.length <= k) a.push(this.lex())
-    return a[k]!
+    while (this.count <= k) a[(this.head + this.count++) & (LOOKAHEAD - 1)] = this.lex()
+    return a[(this.head + k) & (LOOKAHEAD - 1)]!
   }
   private next(): Token {
-    const a = this.ahead
-    return a.length > 0 ? a.shift()! : this.lex()
+    if (this.count === 0) return this.lex()
+    const t = this.ahead[this.head]!
+    this.head = (this.head + 1) & (LOOKAHEAD - 1)
+    this.count--
+    return t
   }
   private pos(t: Token): PosIdx {
     return this.base + t.off

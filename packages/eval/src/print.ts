@@ -130,12 +130,10 @@ export function forceDeep(state: Evaluator, v: Lazy, pos?: PosIdx): void {
     if (x instanceof NixAttrs) {
       if (x.vals.length === 0 || seen.has(x)) continue
       seen.add(x)
-      const sorted = x.shape.sorted()
-      const slots = x.shape.slots()
-      for (let i = sorted.length - 1; i >= 0; i--) {
-        const slot = slots[i]!
+      const names = x.shape.names
+      for (let slot = names.length - 1; slot >= 0; slot--) {
         const p = x.shape.pos[slot]
-        frameName.push(sorted[i]!)
+        frameName.push(names[slot]!)
         framePos.push(p)
         frameParent.push(frame)
         vals.push(x.vals[slot]!)
@@ -226,14 +224,12 @@ export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: PosIdx
       if (o !== undefined) { go(o, x.posOf('outPath') ?? p); return }
       out += '{'
       open.push('}')
-      const names = x.shape.sorted()
-      const slots = x.shape.slots()
+      const names = x.shape.names
       const spos = x.shape.pos
-      for (let i = 0; i < names.length; i++) {
-        if (i > 0) out += ','
-        out += jsonString(names[i]!)
+      for (let slot = 0; slot < names.length; slot++) {
+        if (slot > 0) out += ','
+        out += jsonString(names[slot]!)
         out += ':'
-        const slot = slots[i]!
         const v = x.vals[slot]!
         go(v, spos[slot] ?? p)
         if (v instanceof Thunk) settle(x.vals, slot, v)

@@ -99,71 +99,105 @@ export class NixPath {
 }
 
 /**
- * The layout of attribute sets: names → slots, with definition positions. Attribute-set
- * literals share one shape per source location, so building one allocates only its values.
+ * The layout of attribute sets: names in byte order (slot `i` holds `names[i]`, so iteration
+ * needs no sorting), with definition positions. Names are found by binary search (linear for
+ * small sets): no hash table to build, and `a // b` is a merge of two sorted lists, as in
+ * Nix's Bindings. Attribute-set literals share one shape per source location, so building
+ * one allocates only its values.
  */
 export class Shape {
-  /** Names by slot. */
-  readonly names: string[]
-  /** name → slot for larger shapes; small ones are searched linearly (no Map to allocate). */
-  private readonly index: Map<string, number> | null
+  /** Distinct names, in byte order. */
+  readonly names: readonly string[]
   /** Definition positions by slot (undefined when unknown). */
-  readonly pos: Array<PosIdx | undefined>
+  readonly pos: ReadonlyArray<PosIdx | undefined>
   /** Where the attribute set literal is (for sets built by builtins: unknown). */
   origin: PosIdx | undefined = undefined
-  private sortedNames: string[] | null = null
-  private sortedSlots: number[] | null = null
-  constructor(names: string[], index: Map<string, number> | null, pos: Array<PosIdx | undefined>) {
+  /** Binary searches so far; a large shape searched often gets a hash index. */
+  private searches = 0
+  private index: Map<string, number> | null = null
+  /**
+   * `names` must be distinct and in byte order (see `Shape.sort` otherwise); `index`, if
+   * given, maps each name to its slot.
+   */
+  constructor(names: readonly string[], pos: ReadonlyArray<PosIdx | undefined>, index: Map<string, number> | null = null) {
     this.names = names
-    this.index = names.length > SMALL_SHAPE ? index ?? indexOf(names) : null
     this.pos = pos
+    this.index = index
   }
 
-  static of(names: string[], pos?: Array<PosIdx | undefined>): Shape {
-    return new Shape(names, null, pos ?? new Array<PosIdx | undefined>(names.length))
+  /**
+   * The shape of names in any order: the shape and, for each of its slots, the index of its
+   * name in `names` (to put the values in the same order).
+   */
+  static sort(names: readonly string[], pos?: ReadonlyArray<PosIdx | undefined>): { shape: Shape; order: number[] } {
+    const n = names.length
+    const order: number[] = new Array(n)
+    for (let i = 0; i < n; i++) order[i] = i
+    if (!isSorted(names)) {
+      if (n <= SMALL_SHAPE) {
+        // insertion sort of the few indices
+        for (let i = 1; i < n; i++) {
+          const x = order[i]!
+          let j = i - 1
+          while (j >= 0 && names[order[j]!]! > names[x]!) { order[j + 1] = order[j]!; j-- }
+          order[j + 1] = x
+        }
+      } else {
+        // the default sort compares UTF-16 code units (byte order for byte strings) without
+        // comparator calls
+        const sorted = names.slice().sort()
+        const at = new Map<string, number>()
+        for (let i = 0; i < n; i++) at.set(names[i]!, i)
+        for (let i = 0; i < n; i++) order[i] = at.get(sorted[i]!)!
+      }
+    }
+    const sortedNames: string[] = new Array(n)
+    const sortedPos: Array<PosIdx | undefined> = new Array(n)
+    for (let i = 0; i < n; i++) {
+      sortedNames[i] = names[order[i]!]!
+      sortedPos[i] = pos?.[order[i]!]
+    }
+    return { shape: new Shape(sortedNames, sortedPos), order }
   }
 
   /** The slot of `name`, if the shape has it. */
   slotOf(name: string): number | undefined {
-    if (this.index !== null) return this.index.get(name)
     const names = this.names
-    for (let i = 0; i < names.length; i++) if (names[i] === name) return i
+    let hi = names.length
+    if (hi <= SMALL_SHAPE) {
+      for (let i = 0; i < hi; i++) if (names[i] === name) return i
+      return undefined
+    }
+    if (this.index !== null) return this.index.get(name)
+    if (++this.searches > hi && hi > INDEXED_SHAPE) {
+      const index = new Map<string, number>()
+      for (let i = 0; i < hi; i++) index.set(names[i]!, i)
+      this.index = index
+      return index.get(name)
+    }
+    let lo = 0
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const m = names[mid]!
+      if (m === name) return mid
+      if (m < name) lo = mid + 1
+      else hi = mid
+    }
     return undefined
   }
-
-  /** name → slot, read-only: the shape's own index (made for small shapes). */
-  readIndex(): ReadonlyMap<string, number> {
-    return this.index ?? indexOf(this.names)
-  }
-
-  /** A Map from names to slots (a copy for small shapes). */
-  toIndex(): Map<string, number> {
-    return this.index !== null ? new Map(this.index) : indexOf(this.names)
-  }
-
-  /** Names in byte order. */
-  sorted(): string[] {
-    if (this.sortedNames === null) this.sortedNames = this.names.slice().sort(byteCompare)
-    return this.sortedNames
-  }
-
-  /** Slots in the byte order of their names. */
-  slots(): number[] {
-    if (this.sortedSlots === null) this.sortedSlots = this.sorted().map((n) => this.slotOf(n)!)
-    return this.sortedSlots
-  }
 }
 
-/** Shapes up to this size have no index Map. */
+/** Shapes up to this size are searched linearly. */
 const SMALL_SHAPE = 8
+/** Shapes beyond this size get a hash index once searched more often than they have names. */
+const INDEXED_SHAPE = 64
 
-function indexOf(names: readonly string[]): Map<string, number> {
-  const index = new Map<string, number>()
-  for (let i = 0; i < names.length; i++) index.set(names[i]!, i)
-  return index
+function isSorted(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) return false
+  return true
 }
 
-/** An attribute set: a shape and one lazy value per slot; iterated in byte order of names. */
+/** An attribute set: a shape and one lazy value per slot (in byte order of the names). */
 export class NixAttrs {
   readonly shape: Shape
   readonly vals: Lazy[]
@@ -172,16 +206,19 @@ export class NixAttrs {
     this.vals = vals
   }
 
-  /** Build from a map of names to values (and optionally positions). */
+  /** Build from a map of distinct names to values (and optionally positions). */
   static fromMap(m: ReadonlyMap<string, Lazy>, pos?: ReadonlyMap<string, PosIdx> | null): NixAttrs {
     const names = [...m.keys()]
-    const p = pos == null ? undefined : names.map((n) => pos.get(n))
-    return new NixAttrs(Shape.of(names, p), [...m.values()])
+    const vals = [...m.values()]
+    const { shape, order } = Shape.sort(names, pos == null ? undefined : names.map((n) => pos.get(n)))
+    const sortedVals: Lazy[] = new Array(order.length)
+    for (let i = 0; i < order.length; i++) sortedVals[i] = vals[order[i]!]!
+    return new NixAttrs(shape, sortedVals)
   }
 
   /** Build from [name, value] pairs (names must be distinct). */
   static of(entries: ReadonlyArray<readonly [string, Lazy]>): NixAttrs {
-    return new NixAttrs(Shape.of(entries.map((e) => e[0])), entries.map((e) => e[1]))
+    return NixAttrs.fromMap(new Map(entries))
   }
 
   get(name: string): Lazy | undefined {
@@ -196,16 +233,16 @@ export class NixAttrs {
     const i = this.shape.slotOf(name)
     return i === undefined ? undefined : this.shape.pos[i]
   }
-  /** Names sorted by bytes. */
-  keys(): string[] {
-    return this.shape.sorted()
+  /** Names in byte order (the shape's own array: do not modify). */
+  keys(): readonly string[] {
+    return this.shape.names
   }
   get size(): number {
     return this.vals.length
   }
 }
 
-/** Builds an attribute set name by name. */
+/** Builds an attribute set name by name (a later `set` of a name replaces the earlier one). */
 export class AttrsBuilder {
   private readonly names: string[] = []
   private index: Map<string, number> | null = null
@@ -229,18 +266,47 @@ export class AttrsBuilder {
       this.pos[i] = pos
       return
     }
+    this.append(name, v, pos)
+  }
+  /** Add an attribute unless the name is already there (the first one wins); true if added. */
+  add(name: string, v: Lazy, pos?: PosIdx): boolean {
+    if (this.slotOf(name) !== undefined) return false
+    this.append(name, v, pos)
+    return true
+  }
+  private append(name: string, v: Lazy, pos: PosIdx | undefined): void {
     if (this.index !== null) this.index.set(name, this.names.length)
     this.names.push(name)
     this.vals.push(v)
     this.pos.push(pos)
-    if (this.index === null && this.names.length > SMALL_SHAPE) this.index = indexOf(this.names)
+    if (this.index === null && this.names.length > SMALL_SHAPE) {
+      const index = new Map<string, number>()
+      for (let j = 0; j < this.names.length; j++) index.set(this.names[j]!, j)
+      this.index = index
+    }
   }
   finish(): NixAttrs {
-    return new NixAttrs(new Shape(this.names, this.index, this.pos), this.vals)
+    const names = this.names
+    const n = names.length
+    if (isSorted(names)) return new NixAttrs(new Shape(names, this.pos, n > INDEXED_SHAPE ? this.index : null), this.vals)
+    // the default sort compares UTF-16 code units: byte order for byte strings
+    const sorted = names.slice().sort()
+    const index = this.index
+    const pos: Array<PosIdx | undefined> = new Array(n)
+    const vals: Lazy[] = new Array(n)
+    for (let i = 0; i < n; i++) {
+      const name = sorted[i]!
+      const j = index !== null ? index.get(name)! : names.indexOf(name)
+      pos[i] = this.pos[j]
+      vals[i] = this.vals[j]!
+      // the builder's index becomes the shape's (same names, new slots)
+      if (index !== null) index.set(name, i)
+    }
+    return new NixAttrs(new Shape(sorted, pos, n > INDEXED_SHAPE ? index : null), vals)
   }
 }
 
-export const EMPTY_ATTRS: NixAttrs = new NixAttrs(Shape.of([]), [])
+export const EMPTY_ATTRS: NixAttrs = new NixAttrs(new Shape([], []), [])
 
 export function byteCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
