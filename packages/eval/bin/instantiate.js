@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/instantiate-cli.js'
+import '../dist/instantiate.bundle.js'

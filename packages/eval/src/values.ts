@@ -112,7 +112,7 @@ export class Shape {
   readonly pos: ReadonlyArray<PosIdx | undefined>
   /** Where the attribute set literal is (for sets built by builtins: unknown). */
   origin: PosIdx | undefined = undefined
-  /** Binary searches so far; a large shape searched often gets a hash index. */
+  /** Binary searches so far: a large shape searched often gets a hash index. */
   private searches = 0
   private index: Map<string, number> | null = null
   /**
@@ -169,7 +169,7 @@ export class Shape {
       return undefined
     }
     if (this.index !== null) return this.index.get(name)
-    if (++this.searches > hi && hi > INDEXED_SHAPE) {
+    if (hi > INDEXED_SHAPE && ++this.searches > INDEXED_SHAPE) {
       const index = new Map<string, number>()
       for (let i = 0; i < hi; i++) index.set(names[i]!, i)
       this.index = index
@@ -189,7 +189,7 @@ export class Shape {
 
 /** Shapes up to this size are searched linearly. */
 const SMALL_SHAPE = 8
-/** Shapes beyond this size get a hash index once searched more often than they have names. */
+/** Shapes beyond this size get a hash index after this many binary searches. */
 const INDEXED_SHAPE = 64
 
 function isSorted(names: readonly string[]): boolean {
