@@ -267,20 +267,27 @@ export function lexer(src: Source): () => Token {
           if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 || d === 39 || d === 45) i++
           else break
         }
-        let p = i
-        while (isPathChar(text.charCodeAt(p))) p++
-        let u = off + 1
-        for (;;) {
-          const d = text.charCodeAt(u)
-          if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 43 || d === 45 || d === 46) u++
-          else break
+        // (a char that ends the identifier and can continue neither a path nor a URI scheme
+        // decides at once)
+        const e = text.charCodeAt(i)
+        let plain = e !== 46 && e !== 43 && e !== 47 && e !== 58
+        if (!plain) {
+          let p = i
+          while (isPathChar(text.charCodeAt(p))) p++
+          let u = off + 1
+          for (;;) {
+            const d = text.charCodeAt(u)
+            if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 43 || d === 45 || d === 46) u++
+            else break
+          }
+          plain = text.charCodeAt(p) !== 47 && (c === 95 || text.charCodeAt(u) !== 58)
         }
-        if (text.charCodeAt(p) !== 47 && (c === 95 || text.charCodeAt(u) !== 58)) {
+        if (plain) {
           // one string per distinct identifier: the syntax tree keeps them for its lifetime
           const slice = text.slice(off, i)
           let v = names.get(slice)
           if (v === undefined) names.set(slice, v = slice)
-          push(KEYWORDS.has(v) ? v as TokenKind : 'ID', v, i - off)
+          push(i - off <= 7 && KEYWORDS.has(v) ? v as TokenKind : 'ID', v, i - off)
           continue
         }
       } else if (c >= 48 && c <= 57) {
