@@ -2,7 +2,7 @@
  * A recursive-descent parser for the Nix language with the grammar, precedences and
  * desugarings of Nix 2.8's parser.y. Every node carries its position.
  */
-import { showExpr, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal } from './ast.js'
+import { showExpr, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal, type Formals } from './ast.js'
 import { NixSyntaxError } from './errors.js'
 import { lexer, type Token, type TokenKind } from './lexer.js'
 import { showPos, type PosIdx, type Source } from './source.js'
@@ -71,6 +71,8 @@ class Parser {
   private readonly ahead: Array<Token | undefined> = new Array(LOOKAHEAD).fill(undefined)
   private head = 0
   private count = 0
+  /** One (immutable) attribute-path component per static name, shared by the whole tree. */
+  private readonly staticNames = new Map<string, AttrName>()
   private readonly src: Source
   private readonly home: string
   /** The source's position base. */
@@ -174,8 +176,15 @@ class Parser {
     return this.parseIf()
   }
 
-  private mkLambda(t: Token, arg: string | undefined, formals: { formals: Formal[]; ellipsis: boolean }, body: Expr): ExprLambda {
-    const sorted = [...formals.formals].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  private mkLambda(t: Token, arg: string | undefined, formals: Formals, body: Expr): ExprLambda {
+    // sorted by name (a stable insertion sort: formals lists are short)
+    const sorted = formals.formals
+    for (let i = 1; i < sorted.length; i++) {
+      const x = sorted[i]!
+      let j = i - 1
+      while (j >= 0 && sorted[j]!.name > x.name) { sorted[j + 1] = sorted[j]!; j-- }
+      sorted[j + 1] = x
+    }
     let dup: Formal | undefined
     for (let j = 0; j + 1 < sorted.length; j++) {
       if (sorted[j]!.name === sorted[j + 1]!.name) {
@@ -187,7 +196,7 @@ class Parser {
     if (arg !== undefined && sorted.some((f) => f.name === arg)) {
       throw new NixSyntaxError(`duplicate formal function argument '${arg}'`, this.pos(t))
     }
-    return { k: 'lambda', arg, formals: { formals: sorted, ellipsis: formals.ellipsis }, body, pos: this.pos(t) }
+    return { k: 'lambda', arg, formals, body, pos: this.pos(t) }
   }
 
   /** After `{`: is this a formals list (a function) rather than an attribute set? */
@@ -209,7 +218,7 @@ class Parser {
     return false
   }
 
-  private parseFormals(): { formals: Formal[]; ellipsis: boolean } {
+  private parseFormals(): Formals {
     const formals: Formal[] = []
     let ellipsis = false
     for (;;) {
@@ -356,21 +365,27 @@ class Parser {
     return path
   }
 
+  private staticName(name: string): AttrName {
+    let a = this.staticNames.get(name)
+    if (a === undefined) this.staticNames.set(name, a = { name })
+    return a
+  }
+
   private parseAttrName(): AttrName {
     const t = this.peek()
-    if (t.t === 'ID') { this.next(); return { name: t.v } }
-    if (t.t === 'or') { this.next(); return { name: 'or' } }
+    if (t.t === 'ID') { this.next(); return this.staticName(t.v) }
+    if (t.t === 'or') { this.next(); return this.staticName('or') }
     if (t.t === '"') {
       this.next()
       const e = this.parseStringParts(t)
       this.expect('"', "'\"'")
-      return e.k === 'str' ? { name: e.v } : { expr: e }
+      return e.k === 'str' ? this.staticName(e.v) : { expr: e }
     }
     if (t.t === 'DOLLAR_CURLY') {
       this.next()
       const e = this.parseExpr()
       this.expect('}', "'}'")
-      return e.k === 'str' ? { name: e.v } : { expr: e }
+      return e.k === 'str' ? this.staticName(e.v) : { expr: e }
     }
     return this.fail(t, 'ID or OR_KW or DOLLAR_CURLY or \'"\'')
   }
@@ -591,7 +606,7 @@ class Parser {
           const ap = this.pos(a)
           const def: AttrDef = from === undefined
             ? { e: { k: 'var', name, pos: bindsStart }, pos: namesPos, inherited: true }
-            : { e: { k: 'select', e: from, path: [{ name }], def: undefined, pos: ap }, pos: namesPos, inherited: false }
+            : { e: { k: 'select', e: from, path: [this.staticName(name)], def: undefined, pos: ap }, pos: namesPos, inherited: false }
           attrs.attrs.set(name, def)
         }
         this.expect(';', "';'")
