@@ -14,7 +14,7 @@ import { compareVersions, parseDrvName, splitVersion } from './versions.js'
 import type { PosIdx } from './source.js'
 import {
   AttrsBuilder, EMPTY_ATTRS, Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp,
-  byteCompare, mkString, normInt, typeOf,
+  byteCompare, mkString, normInt, typeOf, takeContext, finishString, discardContext,
   type Lazy, type Value,
 } from './values.js'
 
@@ -442,27 +442,33 @@ export function registerBuiltins(st: EvalState): void {
   })
 
   // ------------------------------------------------------------ strings
-  prim('stringLength', 1, ([s], pos) => st.coerceToString(s!, pos, new Set(), false, true).length)
+  prim('stringLength', 1, ([s], pos) => {
+    const ctx = takeContext()
+    const n = st.coerceToString(s!, pos, ctx, false, true).length
+    discardContext(ctx)
+    return n
+  })
   prim('substring', 3, ([a, b, s], pos) => {
     const start = st.forceInt(a!, pos)
     const len = st.forceInt(b!, pos)
-    const ctx = new Set<string>()
+    const ctx = takeContext()
     const text = st.coerceToString(s!, pos, ctx, false, true)
     if (start < 0) throw new NixError('eval', "negative start position in 'substring'", pos)
     const st0 = Number(start)
     const end = len < 0 ? text.length : Math.min(text.length, st0 + Number(len))
-    return str(st0 >= text.length ? '' : text.slice(st0, end), ctx)
+    return finishString(st0 >= text.length ? '' : text.slice(st0, end), ctx)
   })
   prim('toString', 1, ([a], pos) => {
-    const ctx = new Set<string>()
-    return str(st.coerceToString(a!, pos, ctx, true, false), ctx)
+    const ctx = takeContext()
+    return finishString(st.coerceToString(a!, pos, ctx, true, false), ctx)
   })
   prim('concatStringsSep', 2, ([sep, l], pos) => {
-    const ctx = new Set<string>()
+    const ctx = takeContext()
     const sp = st.forceStr(sep!, pos, ctx)
-    const parts: string[] = []
-    for (const x of st.forceList(l!, pos)) parts.push(st.coerceToString(x, pos, ctx, false, true))
-    return str(parts.join(sp), ctx)
+    const list = st.forceList(l!, pos)
+    const parts: string[] = new Array(list.length)
+    for (let i = 0; i < list.length; i++) parts[i] = st.coerceToString(list[i]!, pos, ctx, false, true)
+    return finishString(parts.join(sp), ctx)
   })
   prim('replaceStrings', 3, ([f, t, s], pos) => {
     const from = st.forceList(f!, pos)
@@ -505,15 +511,20 @@ export function registerBuiltins(st: EvalState): void {
     // no match: Nix returns the subject itself (context included)
     return re.split(st.forceStr(s!, pos)) ?? [s!]
   })
-  prim('splitVersion', 1, ([s], pos) => splitVersion(st.coerceToString(s!, pos, new Set(), false, true)))
+  prim('splitVersion', 1, ([s], pos) => {
+    const ctx = takeContext()
+    const parts = splitVersion(st.coerceToString(s!, pos, ctx, false, true))
+    discardContext(ctx)
+    return parts
+  })
   prim('compareVersions', 2, ([a, b], pos) => compareVersions(st.forceStringNoCtx(a!, pos), st.forceStringNoCtx(b!, pos)))
   prim('parseDrvName', 1, ([s], pos) => {
     const [name, version] = parseDrvName(st.forceStringNoCtx(s!, pos))
     return attrsOf([['name', name], ['version', version]])
   })
   prim('baseNameOf', 1, ([a], pos) => {
-    const ctx = new Set<string>()
-    return str(baseNameOfStr(st.coerceToString(a!, pos, ctx, false, false)), ctx)
+    const ctx = takeContext()
+    return finishString(baseNameOfStr(st.coerceToString(a!, pos, ctx, false, false)), ctx)
   })
   prim('dirOf', 1, ([a], pos) => {
     const v = F(a!, pos)
@@ -604,8 +615,8 @@ export function registerBuiltins(st: EvalState): void {
 
   // ------------------------------------------------------------ serialisation
   prim('toJSON', 1, ([a], pos) => {
-    const ctx = new Set<string>()
-    return str(toJSON(st, a!, ctx, pos), ctx)
+    const ctx = takeContext()
+    return finishString(toJSON(st, a!, ctx, pos), ctx)
   })
   prim('fromJSON', 1, ([a], pos) => fromJSON(st.forceStr(a!, pos), pos))
   prim('toXML', 1, ([a], pos) => {

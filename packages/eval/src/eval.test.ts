@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '@tsnix/test-kit'
 import { evalString, printValue, runInstantiate, forceDeep } from './index.js'
 
 /** `nix-instantiate --eval --strict -E expr` stdout (or stderr on failure). */
@@ -24,6 +25,14 @@ const CASES: Array<[string, string]> = [
   ['with { map = 1; }; builtins.isFunction map', 'true'],
   ['let a = "x"; in { ${a} = 1; "${a}y" = 2; ${null} = 3; }', '{ x = 1; xy = 2; }'],
   ['{ a = 1; } // { b = 2; } // { a = 3; }', '{ a = 3; b = 2; }'],
+  // `//` merges sorted names; later sets win, positions follow the winning definition
+  ['let a = { z = 1; m = 2; b = 3; }; b = { y = 4; m = 5; a = 6; }; in [ (a // b) (b // a) (builtins.attrNames (a // b)) ((a // b).m) (builtins.unsafeGetAttrPos "m" (a // b)).column ]',
+    '[ { a = 6; b = 3; m = 5; y = 4; z = 1; } { a = 6; b = 3; m = 2; y = 4; z = 1; } [ "a" "b" "m" "y" "z" ] 5 48 ]'],
+  ['builtins.attrNames (builtins.listToAttrs (map (n: { name = n; value = 1; }) [ "b" "a" "B" "_" "a" "~" "0" ]))', '[ "0" "B" "_" "a" "b" "~" ]'],
+  // builtins that build strings collect context with reused collectors: a string without
+  // context built right after one with context must stay plain
+  ['let s = builtins.appendContext "x" { "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { path = true; }; }; in [ (builtins.getContext (builtins.toString s)) (builtins.getContext (builtins.toString "y")) (builtins.getContext (builtins.substring 0 1 s)) (builtins.getContext (builtins.concatStringsSep "," [ "a" s ])) (builtins.getContext "${s}${s}") (builtins.getContext (toString [ s "b" ])) (builtins.getContext (builtins.toJSON [ s ])) (builtins.getContext (builtins.baseNameOf s)) (builtins.getContext (builtins.baseNameOf "z")) ]',
+    '[ { "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { path = true; }; } { } { "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { path = true; }; } { "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { path = true; }; } { "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { path = true; }; } { "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { path = true; }; } { "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { path = true; }; } { "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { path = true; }; } { } ]'],
   ['let f = { a, b ? a + 1, ... }@args: [ a b args.c ]; in f { a = 1; c = 3; }', '[ 1 2 3 ]'],
   ['{ a = 1; }.a.b or 2', '2'],
   ['{ a.b.c = 1; } ? a.b.c', 'true'],
@@ -87,6 +96,32 @@ describe('laziness', () => {
     forceDeep(state, value)
     expect(printValue(value).length).toBeGreaterThan(200000)
   })
+})
+
+describe('attribute sets of every size (against a model)', () => {
+  // sizes around the linear-search, binary-search and hash-index thresholds of shapes
+  const rand = seededRandom(7)
+  const names = (n: number): string[] => Array.from({ length: n }, () => `${'abcxyzAB_-'[Math.floor(rand() * 10)]!}${Math.floor(rand() * n)}`)
+  const list = (xs: string[], tag: string): string => `[ ${xs.map((x, i) => `{ name = "${x}"; value = "${tag}${i}"; }`).join(' ')} ]`
+  for (const [na, nb] of [[3, 2], [9, 8], [40, 30], [70, 5], [300, 300]] as const) {
+    it(`listToAttrs, //, lookups and attrNames with ${na} and ${nb} names`, () => {
+      const a = names(na)
+      const b = names(nb)
+      // model: listToAttrs keeps the first definition, `//` the right-hand one, names in byte order
+      const model = new Map<string, string>()
+      a.forEach((x, i) => { if (!model.has(x)) model.set(x, `a${i}`) })
+      const fromB = new Map<string, string>()
+      b.forEach((x, i) => { if (!fromB.has(x)) fromB.set(x, `b${i}`) })
+      for (const [k, v] of fromB) model.set(k, v)
+      const keys = [...model.keys()].sort()
+      const probes = [...keys, ...names(20)]
+      const expr = `let s = builtins.listToAttrs ${list(a, 'a')} // builtins.listToAttrs ${list(b, 'b')};
+        in [ (builtins.attrNames s) (builtins.attrValues s) (map (n: s.\${n} or null) [ ${probes.map((p) => `"${p}"`).join(' ')} ]) ]`
+      const str = (x: string): string => `"${x}"`
+      const expected = `[ [ ${keys.map(str).join(' ')} ] [ ${keys.map((k) => str(model.get(k)!)).join(' ')} ] [ ${probes.map((p) => (model.has(p) ? str(model.get(p)!) : 'null')).join(' ')} ] ]`
+      expect(ev(expr)).toBe(expected)
+    })
+  }
 })
 
 describe('JSON output', () => {

@@ -10,7 +10,7 @@ import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { resolvePos, showPos, type PosIdx } from './source.js'
 import {
   EMPTY_ATTRS, Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk,
-  forceThunk, normInt, showType,
+  forceThunk, normInt, showType, takeContext, finishString,
   type Code, type Env, type LambdaInfo, type Lazy, type Value,
 } from './values.js'
 
@@ -1210,7 +1210,7 @@ export class Evaluator {
       return acc
     }
     const isPath = !forceString && first instanceof NixPath
-    const ctx = new Set<string>()
+    const ctx = takeContext()
     let s = ''
     for (let i = 0; i < vs.length; i++) {
       s += this.coerceToString(vs[i]!, poss[i], ctx, false, !isPath && !(isPath && i === 0))
@@ -1219,7 +1219,7 @@ export class Evaluator {
       if (ctx.size > 0) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', pos)
       return new NixPath(canonPathStr(s))
     }
-    return ctx.size === 0 ? s : new NixString(s, ctx)
+    return finishString(s, ctx)
   }
 
   /** Compile and run a parsed expression in the base environment. */

@@ -420,6 +420,30 @@ export function strOf(v: string | NixString): string {
   return typeof v === 'string' ? v : v.s
 }
 
+/** Empty context collectors, reused: most strings built by builtins have no context. */
+const contextPool: Array<Set<string>> = []
+
+/** A context collector for building one string (give it back with `finishString`). */
+export function takeContext(): Set<string> {
+  return contextPool.pop() ?? new Set<string>()
+}
+
+/**
+ * The string value of `s` with the context collected in `ctx` (from `takeContext`): an empty
+ * collector goes back to the pool, a non-empty one becomes the string's context.
+ */
+export function finishString(s: string, ctx: Set<string>): string | NixString {
+  if (ctx.size > 0) return new NixString(s, ctx)
+  if (contextPool.length < 32) contextPool.push(ctx)
+  return s
+}
+
+/** Give back a collector whose context is not needed. */
+export function discardContext(ctx: Set<string>): void {
+  ctx.clear()
+  if (contextPool.length < 32) contextPool.push(ctx)
+}
+
 /** Build a string value: plain when the context is empty. */
 export function mkString(s: string, ctx: ReadonlySet<string> | undefined): string | NixString {
   return ctx === undefined || ctx.size === 0 ? s : new NixString(s, ctx)
