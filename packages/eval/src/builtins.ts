@@ -362,7 +362,8 @@ export function registerBuiltins(st: EvalState): void {
     return F(list[i]!, pos)
   })
   prim('elem', 2, ([x, l], pos) => {
-    for (const y of st.forceList(l!, pos)) if (st.eqValues(x!, y, pos)) return true
+    const list = st.forceList(l!, pos)
+    for (let i = 0; i < list.length; i++) if (st.eqValues(x!, list[i]!, pos)) return true
     return false
   })
   prim('map', 2, ([f, l], pos) => {
@@ -376,7 +377,7 @@ export function registerBuiltins(st: EvalState): void {
     const fn = F(f!, pos)
     const list = st.forceList(l!, pos)
     const out: Lazy[] = []
-    for (const x of list) if (st.forceBool(st.call1(fn, x, pos), pos)) out.push(x)
+    for (let i = 0; i < list.length; i++) if (st.forceBool(st.call1(fn, list[i]!, pos), pos)) out.push(list[i]!)
     return out.length === list.length ? list : out
   })
   prim('concatLists', 1, ([l], pos) => {
@@ -387,7 +388,11 @@ export function registerBuiltins(st: EvalState): void {
   prim('concatMap', 2, ([f, l], pos) => {
     const fn = F(f!, pos)
     const out: Lazy[] = []
-    for (const x of st.forceList(l!, pos)) for (const y of st.forceList(st.call1(fn, x, pos), pos)) out.push(y)
+    const list = st.forceList(l!, pos)
+    for (let i = 0; i < list.length; i++) {
+      const ys = st.forceList(st.call1(fn, list[i]!, pos), pos)
+      for (let j = 0; j < ys.length; j++) out.push(ys[j]!)
+    }
     return out
   })
   prim("foldl'", 3, ([f, z, l], pos) => {

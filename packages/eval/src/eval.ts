@@ -540,8 +540,8 @@ export class Evaluator {
 
   private withLookup(name: string, levels: number[], pos: PosIdx): LazyCode {
     return (env) => {
-      for (const level of levels) {
-        const attrs = this.forceAttrs(envAt(env, level)[1] as Lazy, pos)
+      for (let i = 0; i < levels.length; i++) {
+        const attrs = this.forceAttrs(envAt(env, levels[i]!)[1] as Lazy, pos)
         const v = attrs.get(name)
         if (v !== undefined) return v
       }
