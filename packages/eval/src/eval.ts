@@ -137,6 +137,12 @@ function call1Code(ev: Evaluator, fn: Code, a0: LazyCode, pos: PosIdx): Code {
 /** `f a b …`. */
 function callCode(ev: Evaluator, fn: Code, args: LazyCode[], pos: PosIdx): Code {
   const n = args.length
+  if (n === 2) {
+    // curried lambdas take their arguments one by one: no argument array
+    const a0 = args[0]!
+    const a1 = args[1]!
+    return (env) => ev.call2(fn(env), a0(env), a1(env), pos)
+  }
   return (env) => {
     const f = fn(env)
     const vs: Lazy[] = new Array(n)
