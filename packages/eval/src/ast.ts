@@ -4,6 +4,7 @@
  * `a - b` is `__sub a b`, `a < b` is `__lessThan a b`, `<p>` is `__findFile __nixPath "p"`.
  */
 import type { PosIdx } from './source.js'
+import { signBit } from './values.js'
 
 /** A component of an attribute path: a static name, or a `${…}` / non-constant string. */
 export type AttrName = { name: string; expr?: undefined } | { name?: undefined; expr: Expr }
@@ -109,7 +110,7 @@ export function formatG(v: number): string {
     const js = String(v)
     if (js.replace(/^-?0*\.?0*/, '').replace('.', '').length <= 6) return js
   }
-  if (Number.isNaN(v)) return v > 0 ? 'nan' : '-nan'
+  if (Number.isNaN(v)) return signBit(v) ? '-nan' : 'nan'
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf'
   if (v === 0) return Object.is(v, -0) ? '-0' : '0'
   const exp = Math.floor(Math.log10(Math.abs(v)))

@@ -623,12 +623,12 @@ export function registerBuiltins(st: EvalState): void {
     const ctx = takeContext()
     return finishString(toJSON(st, a!, ctx, pos), ctx)
   })
-  prim('fromJSON', 1, ([a], pos) => fromJSON(st.forceStr(a!, pos), pos))
+  prim('fromJSON', 1, ([a], pos) => fromJSON(st.forceStringNoCtx(a!, pos), pos))
   prim('toXML', 1, ([a], pos) => {
     const ctx = new Set<string>()
     return str(toXML(st, a!, true, false, ctx, pos), ctx)
   })
-  prim('fromTOML', 1, ([a], pos) => fromTOML(st.forceStr(a!, pos), pos))
+  prim('fromTOML', 1, ([a], pos) => fromTOML(st.forceStringNoCtx(a!, pos), pos))
 
   // ------------------------------------------------------------ environment and files
   prim('getEnv', 1, ([a], pos) => st.io.getEnv(st.forceStringNoCtx(a!, pos)) ?? '')
@@ -638,7 +638,10 @@ export function registerBuiltins(st: EvalState): void {
   })
   prim('readFile', 1, ([a], pos) => {
     const p = st.realisePath(a!, pos)
-    return st.io.readFileBytes(p, pos).toString('latin1')
+    const bytes = st.io.readFileBytes(p, pos)
+    // Nix strings are C strings; Nix reports this without a position
+    if (bytes.includes(0)) throw new NixError('eval', `the contents of the file '${p}' cannot be represented as a Nix string`)
+    return bytes.toString('latin1')
   })
   prim('readDir', 1, ([a], pos) => {
     const p = st.realisePath(a!, pos)

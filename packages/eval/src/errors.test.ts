@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 import { NixError, runInstantiate } from './index.js'
+import { filterLogMessage } from './log.js'
 
 const hasNix = (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(`${d}/nix-instantiate`))
 const utf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8')
@@ -10,6 +13,13 @@ const run = (expr: string, extra: string[] = []): { stderr: string; exitCode: nu
   const r = runInstantiate({ mode: 'eval', fromArgs: true, items: [expr], showTrace: extra.includes('--show-trace'), cwd: '/tmp' })
   return { stderr: utf8(r.stderr), exitCode: r.exitCode }
 }
+
+// a file Nix cannot read into a string (it has a NUL byte)
+const scratch = mkdtempSync(join(tmpdir(), 'eval-errors-'))
+const nulFile = join(scratch, 'nul.txt')
+writeFileSync(nulFile, 'a\0b')
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+const STORE_PATH = '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x'
 
 /** One expression per error class, with what Nix 2.8 prints (captured from nix-instantiate). */
 const ERRORS: Array<[string, string, string]> = [
@@ -27,6 +37,19 @@ const ERRORS: Array<[string, string, string]> = [
             1| 1 + "a"
              |     ^
 `],
+  ['string with a context where none is allowed', `builtins.fromJSON (builtins.appendContext "1" { "${STORE_PATH}" = { path = true; }; })`, `error: the string '1' is not allowed to refer to a store path (such as '${STORE_PATH}')
+
+       at «string»:1:1:
+
+            1| builtins.fromJSON (builtins.appendContext "1" { "${STORE_PATH}" = { path = true; }; })
+             | ^
+`],
+  ['file that is not a string (no position)', `builtins.readFile ${nulFile}`, `error: the contents of the file '${nulFile}' cannot be represented as a Nix string
+`],
+  // Nix's logger: tabs to 8 columns counted from the start of the message (UTF-8 characters,
+  // the indentation of continuation lines included), CRs and escape sequences dropped
+  ['logger filtering of the message', 'throw ("a\\tb\\rc\\n\\t\u00e9\\tx" + builtins.fromJSON "\\"\\\\u001b[31mred\\\\u001b[0m \\\\u001b(B\\"")',
+    'error: a        bc\n             \u00e9       xred (B\n'],
   ['coercion', '"${1}"', `error: cannot coerce an integer to a string
 
        at «string»:1:2:
@@ -131,6 +154,11 @@ describe('error messages as Nix prints them', () => {
     const r = run('let f = x: x.y; in f { z = 1; }', ['--show-trace'])
     expect(r.stderr).toContain("… while evaluating 'f'\n\n       at «string»:1:9:")
     expect(r.stderr).toContain('… from call site')
+  })
+
+  it('keeps only colour sequences when stderr is a terminal', () => {
+    expect(filterLogMessage('\x1b[31mred\x1b[0m\x1b[2J\tx', true)).toBe('\x1b[31mred\x1b[0m     x')
+    expect(filterLogMessage('\x1b[31mred\x1b[0m\x1b[2J\tx', false)).toBe('red     x')
   })
 
   it('uses typed errors in the library', () => {

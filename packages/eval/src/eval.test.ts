@@ -16,6 +16,9 @@ const CASES: Array<[string, string]> = [
   ['9007199254740993 / 3', '3002399751580331'],
   ['7 / -2', '-3'],
   ['0.1 + 0.2', '0.3'],
+  // NaNs keep their sign as on x86: new ones are negative, NaN operands pass through
+  ['let inf = 1.0e308 * 10.0; nan = (builtins.fromTOML "a = nan").a; in [ (inf - inf) nan (nan + 1.0) (1.0 + nan) (toString nan) (toString (inf - inf)) (builtins.fromTOML "a = -nan").a (0 - nan) (nan * inf) (builtins.toJSON nan) ]',
+    '[ -nan nan nan nan "nan" "-nan" -nan nan nan "nan" ]'],
   ['[ 1.0e-5 0.0001 100000.0 1234567.0 1.5 ]', '[ 1e-05 0.0001 100000 1.23457e+06 1.5 ]'],
   ['"a${"b"}\\n\\t\\"\\\\" + "\\${x}"', '"ab\\n\\t\\"\\\\\\${x}"'],
   ['let a = { x = 1; }; in [ a a ]', '[ { x = 1; } «repeated» ]'],

@@ -10,7 +10,7 @@ import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { resolvePos, showPos, type PosIdx } from './source.js'
 import {
   EMPTY_ATTRS, Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk,
-  forceThunk, normInt, showType, takeContext, finishString,
+  forceThunk, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN,
   type Code, type Env, type LambdaInfo, type Lazy, type Value,
 } from './values.js'
 
@@ -1118,7 +1118,10 @@ export class Evaluator {
       const a = xf ? x.v : Number(x)
       const b = yf ? y.v : Number(y)
       if (op === '/' && b === 0) throw new NixError('eval', 'division by zero', pos)
-      return new NixFloat(op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b)
+      let r = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b
+      // as on x86: a NaN operand passes through (the left one first), a new NaN is negative
+      if (Number.isNaN(r)) r = Number.isNaN(a) ? a : Number.isNaN(b) ? b : NEGATIVE_NAN
+      return new NixFloat(r)
     }
     const bad = xi || xf ? y : x
     throw this.typeError(bad, 'an integer', pos)
@@ -1242,7 +1245,7 @@ export class Evaluator {
 /** C's `%f` (std::to_string of a double): exact digits, 6 decimals. */
 export function formatFixed6(v: number): string {
   if (Number.isFinite(v) && Math.abs(v) >= 1e21) return `${BigInt(v).toString()}.000000`
-  if (Number.isNaN(v)) return v > 0 ? 'nan' : '-nan'
+  if (Number.isNaN(v)) return signBit(v) ? '-nan' : 'nan'
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf'
   return v.toFixed(6)
 }

@@ -48,6 +48,7 @@ async function run(opts: InstantiateOptions): Promise<void> {
     opts.stdin = await readStdin()
   }
   opts.cwd = process.cwd()
+  opts.colour = process.stderr.isTTY === true
   // Evaluate on this thread first; only a program that overflows the default stack pays
   // for a worker thread with a large one (evaluation is deterministic, output is buffered).
   const { runInstantiate } = await import('./instantiate.js')

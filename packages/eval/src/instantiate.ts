@@ -5,6 +5,7 @@
  */
 import { showExpr } from './ast.js'
 import { NixError, formatNixError } from './errors.js'
+import { filterLogMessage } from './log.js'
 import { canonPath } from './parser.js'
 import { forceDeep, printValue, toJSON, toXML } from './print.js'
 import { Source } from './source.js'
@@ -39,6 +40,8 @@ export interface InstantiateOptions {
   stdin?: Uint8Array
   io?: EvalIO
   storeDir?: string
+  /** Stderr is a terminal: messages keep their colour sequences (as Nix's logger does). */
+  colour?: boolean
 }
 
 export interface InstantiateResult {
@@ -133,7 +136,8 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
   const cwd = opts.cwd ?? process.cwd()
   const showTrace = opts.showTrace ?? false
   const baseIO = opts.io ?? nodeIO()
-  const io: EvalIO = { ...baseIO, trace: (line) => { stderr += `${line}\n` } }
+  const colour = opts.colour ?? false
+  const io: EvalIO = { ...baseIO, trace: (line) => { stderr += `${filterLogMessage(line, colour)}\n` } }
   const st = new EvalState({
     searchPath: opts.searchPath ?? [],
     cwd,
@@ -208,7 +212,7 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
       e = new NixError('stack-overflow', 'stack overflow (possible infinite recursion)')
     } else throw err
     if (e.partialOutput !== undefined) stdout += e.partialOutput
-    stderr += `${formatNixError(e, showTrace)}\n`
+    stderr += `${filterLogMessage(formatNixError(e, showTrace), colour)}\n`
     if (!showTrace && e.traces.length > 0) stderr += "(use '--show-trace' to show detailed location information)\n"
     return { stdout, stderr, exitCode: e.exitCode, stackOverflow: e.code === 'stack-overflow' }
   }

@@ -8,6 +8,7 @@ import { DEFAULT_STORE_DIR } from './hash-lazy.js'
 import { registerBuiltins } from './builtins.js'
 import { COREPKGS, COREPKGS_DIR } from './corepkgs.js'
 import { NixError, setErrorFileReader } from './errors.js'
+import { filterLogMessage } from './log.js'
 import { Evaluator, canonPathStr } from './eval.js'
 import { parse } from './parser.js'
 import type { Expr } from './ast.js'
@@ -91,7 +92,7 @@ export function nodeIO(env: NodeJS.ProcessEnv = process.env, stderr: (s: string)
       return v === undefined ? undefined : Buffer.from(v, 'utf8').toString('latin1')
     },
     trace(line) {
-      stderr(`${line}\n`)
+      stderr(`${filterLogMessage(line, process.stderr.isTTY === true)}\n`)
     },
   }
 }

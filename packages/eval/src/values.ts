@@ -73,6 +73,18 @@ export function forceThunk(t: Thunk, pos: PosIdx | undefined): Value {
   return v
 }
 
+const floatBits = new Float64Array(1)
+const floatBytes = new Uint8Array(floatBits.buffer)
+
+/** Whether a float's sign bit is set (the only way to tell `nan` from `-nan`). */
+export function signBit(v: number): boolean {
+  floatBits[0] = v
+  return (floatBytes[7]! & 0x80) !== 0
+}
+
+/** A NaN with the sign bit set: what x86 arithmetic makes of `inf - inf` (printed `-nan`). */
+export const NEGATIVE_NAN: number = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0]!
+
 export class NixFloat {
   readonly v: number
   constructor(v: number) {
