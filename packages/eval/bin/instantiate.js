@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/instantiate.bundle.js'
+import '../dist/instantiate-bin.js'

@@ -72,24 +72,27 @@ async function run(opts: InstantiateOptions): Promise<void> {
   process.exitCode = res.exitCode
 }
 
-const argv = process.argv.slice(2)
-const dashDash = argv.indexOf('--')
-const flags = dashDash < 0 ? argv : argv.slice(0, dashDash)
-if (flags.includes('--help') || flags.includes('-h') || flags.includes('--version')) {
-  await helpOrVersion(argv)
-} else {
+/** Run the tool on its arguments (without the node and script paths). */
+export async function main(argv: string[]): Promise<void> {
+  const dashDash = argv.indexOf('--')
+  const flags = dashDash < 0 ? argv : argv.slice(0, dashDash)
+  if (flags.includes('--help') || flags.includes('-h') || flags.includes('--version')) {
+    await helpOrVersion(argv)
+    return
+  }
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     // the reader went away (`| head`): stop quietly, as a Unix tool does
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
     throw err
   })
-  let opts: InstantiateOptions | undefined
+  let opts: InstantiateOptions
   try {
     opts = parseInstantiateArgs(argv)
   } catch (err) {
     if (!(err instanceof InstantiateUsageError)) throw err
     process.stderr.write(`${PROG}: ${err.message} (see '${PROG} --help')\n`)
     process.exitCode = 2
+    return
   }
-  if (opts !== undefined) await run(opts)
+  await run(opts)
 }
