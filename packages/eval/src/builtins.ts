@@ -275,12 +275,17 @@ export function registerBuiltins(st: EvalState): void {
     const v = F(f!, pos)
     if (v instanceof PrimOp || v instanceof PrimOpApp) return EMPTY_ATTRS
     if (!(v instanceof Lambda)) throw new NixError('type', "'functionArgs' requires a function", pos)
-    const formals = v.info.formals
+    const info = v.info
+    const formals = info.formals
     if (formals === undefined) return EMPTY_ATTRS
-    const m = new Map<string, Lazy>()
-    const pm = new Map<string, PosIdx>()
-    for (const fm of formals) { m.set(fm.name, fm.def !== undefined); pm.set(fm.name, fm.pos) }
-    return NixAttrs.fromMap(m, pm)
+    if (info.functionArgs === undefined) {
+      const m = new Map<string, Lazy>()
+      const pm = new Map<string, PosIdx>()
+      for (const fm of formals) { m.set(fm.name, fm.def !== undefined); pm.set(fm.name, fm.pos) }
+      info.functionArgs = NixAttrs.fromMap(m, pm)
+    }
+    // a set of its own each time (printing marks a set seen twice as «repeated»)
+    return new NixAttrs(info.functionArgs.shape, info.functionArgs.vals.slice())
   })
   prim('mapAttrs', 2, ([f, s], pos) => {
     const set = st.forceAttrs(s!, pos)

@@ -28,6 +28,9 @@ const CASES: Array<[string, string]> = [
   ['with { map = 1; }; builtins.isFunction map', 'true'],
   ['let a = "x"; in { ${a} = 1; "${a}y" = 2; ${null} = 3; }', '{ x = 1; xy = 2; }'],
   ['{ a = 1; } // { b = 2; } // { a = 3; }', '{ a = 3; b = 2; }'],
+  ['let f = {a, b ? 1}: a; in [ (builtins.functionArgs f) (builtins.functionArgs f) ]', '[ { a = false; b = true; } { a = false; b = true; } ]'],
+  ['let a = { x = 1; }; in [ (a // a) a (a // { }) ]', '[ { x = 1; } { x = 1; } «repeated» ]'],
+  ['let f = y: { x = y; }; a = f 1; b = f 2; in [ (a // b) b ]', '[ { x = 2; } { x = 2; } ]'],
   // `//` merges sorted names; later sets win, positions follow the winning definition
   ['let a = { z = 1; m = 2; b = 3; }; b = { y = 4; m = 5; a = 6; }; in [ (a // b) (b // a) (builtins.attrNames (a // b)) ((a // b).m) (builtins.unsafeGetAttrPos "m" (a // b)).column ]',
     '[ { a = 6; b = 3; m = 5; y = 4; z = 1; } { a = 6; b = 3; m = 2; y = 4; z = 1; } [ "a" "b" "m" "y" "z" ] 5 48 ]'],

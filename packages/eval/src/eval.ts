@@ -823,7 +823,8 @@ export class Evaluator {
     if (a.size === 0) return b
     const sa = a.shape
     const sb = b.shape
-    if (sa === sb) return b
+    // (a new set, as in Nix: printing marks a set seen twice as «repeated»)
+    if (sa === sb) return new NixAttrs(sb, b.vals.slice())
     const an = sa.names
     const bn = sb.names
     const av = a.vals
@@ -1056,6 +1057,7 @@ export class Evaluator {
       ellipsis: e.formals?.ellipsis ?? false,
       nslots: d,
       body: this.compile(e.body, inner),
+      functionArgs: undefined,
     }
     return (env) => new Lambda(info, env)
   }

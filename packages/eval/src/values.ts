@@ -334,6 +334,8 @@ export interface LambdaInfo {
   ellipsis: boolean
   nslots: number
   body: Code
+  /** `builtins.functionArgs` of the lambda (its closures share it; callers copy it), made on first use. */
+  functionArgs: NixAttrs | undefined
 }
 
 export class Lambda {
