@@ -121,6 +121,8 @@ class Gen {
         () => `(builtins.split "(a|b)" ${e('str')})`,
         () => `(builtins.splitVersion ${e('str')})`,
         () => `(builtins.concatLists [ ${e('list')} ${e('list')} ])`,
+        // values shared or copied: the text output shows a set or list seen twice as «repeated»
+        () => `(let v = ${e('attrs')}; w = ${e('list')}; in [ v (v // v) (v // { }) ({ } // v) w (w ++ [ ]) v (builtins.functionArgs ({ a, b ? 1 }: a)) ])`,
       ])()
       case 'attrs': return this.pick([
         () => `{ ${this.name()} = ${e("int")}; "s ${this.name()}" = ${e("str")}; }`,
