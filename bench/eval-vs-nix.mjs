@@ -167,10 +167,12 @@ const WORKLOADS = {
   'package-set-10k': bigPackageSet(10000),
 }
 
+/** Wall time (measured here, to the microsecond: time(1) has 10 ms steps) and peak RSS (time(1)). */
 function measure(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NIX_REMOTE: 'dummy://' } })
-  const last = r.stderr.trim().split('\n').pop() ?? ''
-  const [secs, kb] = last.split(' ').map(Number)
+  const start = process.hrtime.bigint()
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NIX_REMOTE: 'dummy://' } })
+  const secs = Number(process.hrtime.bigint() - start) / 1e9
+  const kb = Number(r.stderr.trim().split('\n').pop() ?? '')
   return { secs, mb: kb / 1024, out: r.stdout, status: r.status, err: r.stderr }
 }
 
@@ -178,6 +180,18 @@ const filter = process.argv[2] && !process.argv[2].startsWith('--') ? process.ar
 const runsIdx = process.argv.indexOf('--runs')
 const runs = runsIdx > 0 ? Number(process.argv[runsIdx + 1]) : 3
 console.log('workload            nix s   ours s  ratio   nix MB  ours MB ratio')
+{
+  // start-up: the smallest evaluation, and Node doing nothing
+  let nixSecs = Infinity
+  let oursSecs = Infinity
+  let nodeSecs = Infinity
+  for (let i = 0; i < runs * 2; i++) {
+    nixSecs = Math.min(nixSecs, measure('nix-instantiate', ['--eval', '-E', '1']).secs)
+    oursSecs = Math.min(oursSecs, measure(process.execPath, [ours, '--eval', '-E', '1']).secs)
+    nodeSecs = Math.min(nodeSecs, measure(process.execPath, ['-e', '0']).secs)
+  }
+  console.log(`${'start-up (-E 1)'.padEnd(18)} ${nixSecs.toFixed(3).padStart(6)} ${oursSecs.toFixed(3).padStart(8)} ${(oursSecs / nixSecs).toFixed(2).padStart(6)}x   (node -e 0: ${nodeSecs.toFixed(3)} s)`)
+}
 for (const [name, expr] of Object.entries(WORKLOADS)) {
   if (!name.includes(filter)) continue
   const file = join(dir, `${name}.nix`)
@@ -204,5 +218,5 @@ for (const [name, expr] of Object.entries(WORKLOADS)) {
     else o.mb = Math.min(o.mb, b.mb)
   }
   if (n.out !== o.out) console.error(`${name}: outputs differ!\n nix:  ${n.out.slice(0, 200)}\n ours: ${o.out.slice(0, 200)}`)
-  console.log(`${name.padEnd(18)} ${n.secs.toFixed(2).padStart(6)} ${o.secs.toFixed(2).padStart(8)} ${(o.secs / n.secs).toFixed(2).padStart(6)}x ${n.mb.toFixed(0).padStart(7)} ${o.mb.toFixed(0).padStart(8)} ${(o.mb / n.mb).toFixed(2).padStart(5)}x`)
+  console.log(`${name.padEnd(18)} ${n.secs.toFixed(3).padStart(6)} ${o.secs.toFixed(3).padStart(8)} ${(o.secs / n.secs).toFixed(2).padStart(6)}x ${n.mb.toFixed(0).padStart(7)} ${o.mb.toFixed(0).padStart(8)} ${(o.mb / n.mb).toFixed(2).padStart(5)}x`)
 }

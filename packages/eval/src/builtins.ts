@@ -216,15 +216,14 @@ export function registerBuiltins(st: EvalState): void {
   prim('removeAttrs', 2, ([s, l], pos) => {
     const set = st.forceAttrs(s!, pos)
     const names = st.forceList(l!, pos)
-    const drop = new Set<string>()
-    for (const x of names) drop.add(st.forceStringNoCtx(x, pos))
-    const b = new AttrsBuilder()
-    const shape = set.shape
-    for (let i = 0; i < shape.names.length; i++) {
-      const k = shape.names[i]!
-      if (!drop.has(k)) b.set(k, set.vals[i]!, shape.pos[i])
+    const dropped: boolean[] = new Array<boolean>(set.size).fill(false)
+    for (let i = 0; i < names.length; i++) {
+      const slot = set.shape.slotOf(st.forceStringNoCtx(names[i]!, pos))
+      if (slot !== undefined) dropped[slot] = true
     }
-    return b.finish()
+    const keep: number[] = []
+    for (let i = 0; i < dropped.length; i++) if (!dropped[i]) keep.push(i)
+    return set.pick(keep)
   })
   prim('listToAttrs', 1, ([l], pos) => {
     const list = st.forceList(l!, pos)
@@ -245,22 +244,20 @@ export function registerBuiltins(st: EvalState): void {
   prim('intersectAttrs', 2, ([a, b], pos) => {
     const x = st.forceAttrs(a!, pos)
     const y = st.forceAttrs(b!, pos)
-    const out = new AttrsBuilder()
-    const shape = y.shape
+    // the slots of y whose names x has, ascending
+    const keep: number[] = []
     if (x.size < y.size) {
       // `intersectAttrs (functionArgs f) pkgs`: walk the small set, look names up in the big one
       const xs = x.shape.names
       for (let i = 0; i < xs.length; i++) {
-        const j = shape.slotOf(xs[i]!)
-        if (j !== undefined) out.set(xs[i]!, y.vals[j]!, shape.pos[j])
+        const j = y.shape.slotOf(xs[i]!)
+        if (j !== undefined) keep.push(j)
       }
-      return out.finish()
+    } else {
+      const ys = y.shape.names
+      for (let i = 0; i < ys.length; i++) if (x.has(ys[i]!)) keep.push(i)
     }
-    for (let i = 0; i < shape.names.length; i++) {
-      const k = shape.names[i]!
-      if (x.has(k)) out.set(k, y.vals[i]!, shape.pos[i])
-    }
-    return out.finish()
+    return y.pick(keep)
   })
   prim('catAttrs', 2, ([n, l], pos) => {
     const name = st.forceStringNoCtx(n!, pos)

@@ -831,26 +831,31 @@ export class Evaluator {
     const bv = b.vals
     const na = an.length
     const nb = bn.length
-    const names: string[] = []
-    const pos: Array<PosIdx | undefined> = []
-    const vals: Lazy[] = []
+    // room for the most names there can be; the end is cut off after the merge
+    const names: string[] = new Array(na + nb)
+    const pos: Array<PosIdx | undefined> = new Array(na + nb)
+    const vals: Lazy[] = new Array(na + nb)
     let i = 0
     let j = 0
+    let k = 0
     while (i < na && j < nb) {
       const x = an[i]!
       const y = bn[j]!
       if (x === y) {
-        names.push(y); pos.push(sb.pos[j]); vals.push(bv[j]!); i++; j++
+        names[k] = y; pos[k] = sb.pos[j]; vals[k++] = bv[j++]!; i++
       } else if (x < y) {
-        names.push(x); pos.push(sa.pos[i]); vals.push(av[i]!); i++
+        names[k] = x; pos[k] = sa.pos[i]; vals[k++] = av[i++]!
       } else {
-        names.push(y); pos.push(sb.pos[j]); vals.push(bv[j]!); j++
+        names[k] = y; pos[k] = sb.pos[j]; vals[k++] = bv[j++]!
       }
     }
-    for (; i < na; i++) { names.push(an[i]!); pos.push(sa.pos[i]); vals.push(av[i]!) }
-    for (; j < nb; j++) { names.push(bn[j]!); pos.push(sb.pos[j]); vals.push(bv[j]!) }
+    for (; i < na; i++) { names[k] = an[i]!; pos[k] = sa.pos[i]; vals[k++] = av[i]! }
+    for (; j < nb; j++) { names[k] = bn[j]!; pos[k] = sb.pos[j]; vals[k++] = bv[j]! }
+    names.length = k
+    pos.length = k
+    vals.length = k
     // `b` only overrides: the names are a's, shared
-    return new NixAttrs(new Shape(names.length === na ? an : names, pos), vals)
+    return new NixAttrs(new Shape(k === na ? an : names, pos), vals)
   }
 
   posToAttrs(idx: PosIdx | undefined): Value {

@@ -233,6 +233,24 @@ export class NixAttrs {
     return NixAttrs.fromMap(new Map(entries))
   }
 
+  /** A new set of the given slots (in ascending order, so the names stay sorted). */
+  pick(slots: readonly number[]): NixAttrs {
+    const n = slots.length
+    // all of them: same names and positions
+    if (n === this.vals.length) return new NixAttrs(this.shape, this.vals.slice())
+    const shape = this.shape
+    const names: string[] = new Array(n)
+    const pos: Array<PosIdx | undefined> = new Array(n)
+    const vals: Lazy[] = new Array(n)
+    for (let k = 0; k < n; k++) {
+      const i = slots[k]!
+      names[k] = shape.names[i]!
+      pos[k] = shape.pos[i]
+      vals[k] = this.vals[i]!
+    }
+    return new NixAttrs(new Shape(names, pos), vals)
+  }
+
   get(name: string): Lazy | undefined {
     const i = this.shape.slotOf(name)
     return i === undefined ? undefined : this.vals[i]
