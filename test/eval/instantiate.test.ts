@@ -70,9 +70,9 @@ describe('instantiate --eval', () => {
   it('prints the traces of an evaluation retried on a big stack once', () => {
     // the first attempt overflows the main thread's stack after tracing; its output is dropped
     const r = inst(['--eval', '--strict', '-E',
-      'let f = n: if n == 0 then 0 else 1 + f (n - 1); in [ (builtins.trace "before" 1) (f 100000) (builtins.trace "after" 2) ]'])
+      'let f = n: if n == 0 then builtins.trace "deep" 0 else 1 + f (n - 1); in [ (builtins.trace "before" 1) (f 100000) (builtins.trace "after" 2) ]'])
     expect(r.status).toBe(0)
-    expect(r.stderr).toBe('trace: before\ntrace: after\n')
+    expect(r.stderr).toBe('trace: before\ntrace: deep\ntrace: after\n')
     expect(r.stdout.toString()).toBe('[ 1 100000 2 ]\n')
   })
   it('reports infinite recursion as a Nix error', () => {

@@ -130,6 +130,21 @@ describe('attribute sets of every size (against a model)', () => {
   }
 })
 
+describe('traces', () => {
+  const expr = 'builtins.trace "one" (builtins.trace "two\\tx" 3)'
+  it('are collected in stderr, filtered as Nix prints them', () => {
+    const r = runInstantiate({ mode: 'eval', fromArgs: true, items: [expr], cwd: '/tmp' })
+    expect(r.stderr).toBe('trace: one\ntrace: two      x\n')
+  })
+  it('go to onTrace as they happen, and the first ones can be left out', () => {
+    const seen: string[] = []
+    const r = runInstantiate({ mode: 'eval', fromArgs: true, items: [expr], cwd: '/tmp', onTrace: (t) => seen.push(t), skipTraces: 1 })
+    expect(seen).toEqual(['trace: two      x\n'])
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe('3\n')
+  })
+})
+
 describe('JSON output', () => {
   it('is compact and sorted', () => {
     expect(ev('{ b = [ 1 1.5 "a\\nb" null true ]; a = { }; }', { json: true })).toBe('{"a":{},"b":[1,1.5,"a\\nb",null,true]}')

@@ -49,15 +49,23 @@ async function run(opts: InstantiateOptions): Promise<void> {
   }
   opts.cwd = process.cwd()
   opts.colour = process.stderr.isTTY === true
+  // traces are shown as they happen, as Nix shows them
+  let tracesShown = 0
+  opts.onTrace = (text) => {
+    tracesShown++
+    process.stderr.write(Buffer.from(text, 'latin1'))
+  }
   // Evaluate on this thread first; only a program that overflows the default stack pays
-  // for a worker thread with a large one (evaluation is deterministic, output is buffered).
+  // for a worker thread with a large one (evaluation is deterministic: the worker leaves out
+  // the traces shown already, and its output is buffered).
   const { runInstantiate } = await import('./instantiate.js')
   let res = runInstantiate(opts)
   if (res.stackOverflow) {
     const { Worker } = await import('node:worker_threads')
+    const { onTrace: _shownHere, ...workerOpts } = opts
     res = await new Promise<InstantiateResult>((resolve, reject) => {
       const w = new Worker(new URL('./instantiate-worker.js', import.meta.url), {
-        workerData: opts,
+        workerData: { ...workerOpts, skipTraces: tracesShown } satisfies InstantiateOptions,
         resourceLimits: { stackSizeMb: STACK_MB },
         stdout: false,
         stderr: false,

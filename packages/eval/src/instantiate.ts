@@ -42,6 +42,13 @@ export interface InstantiateOptions {
   storeDir?: string
   /** Stderr is a terminal: messages keep their colour sequences (as Nix's logger does). */
   colour?: boolean
+  /**
+   * Where `builtins.trace` messages go as they happen (a byte string with its newline), as Nix
+   * prints them; without it they are collected in the result's `stderr`.
+   */
+  onTrace?: (text: string) => void
+  /** Leave out this many first trace messages (shown already by an attempt that overflowed the stack). */
+  skipTraces?: number
 }
 
 export interface InstantiateResult {
@@ -137,7 +144,14 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
   const showTrace = opts.showTrace ?? false
   const baseIO = opts.io ?? nodeIO()
   const colour = opts.colour ?? false
-  const io: EvalIO = { ...baseIO, trace: (line) => { stderr += `${filterLogMessage(line, colour)}\n` } }
+  let skipTraces = opts.skipTraces ?? 0
+  const trace = (line: string): void => {
+    if (skipTraces > 0) { skipTraces--; return }
+    const text = `${filterLogMessage(line, colour)}\n`
+    if (opts.onTrace !== undefined) opts.onTrace(text)
+    else stderr += text
+  }
+  const io: EvalIO = { ...baseIO, trace }
   const st = new EvalState({
     searchPath: opts.searchPath ?? [],
     cwd,
