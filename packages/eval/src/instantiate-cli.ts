@@ -10,9 +10,39 @@
  */
 import { InstantiateUsageError, parseInstantiateArgs } from './instantiate-args.js'
 import type { InstantiateOptions, InstantiateResult } from './instantiate.js'
+import type { EvalIO } from './state.js'
 
 /** Stack of the evaluation thread. Deep non-tail recursion in Nix needs deep JS stacks. */
 const STACK_MB = 256
+
+/**
+ * Sources from this size on (a package set, not a small program) stop V8's young generation
+ * from growing past its first 1 MiB: their syntax trees and compiled code survive every
+ * scavenge, and a small young generation keeps scavenging in the caches. Measured on the
+ * 4 000-package set: −9 % time, −15 % peak RSS; small allocation-heavy programs (naive fib)
+ * run ≈ 10 % faster with V8's default, so it is not set for them.
+ */
+const LARGE_SOURCE = 256 * 1024
+
+/** File reads that call `onLarge` once, at the first source of `LARGE_SOURCE` bytes or more. */
+export function watchForLargeSources(io: EvalIO, onLarge: () => void): EvalIO {
+  let seen = false
+  return {
+    ...io,
+    readFileBytes(path, pos) {
+      const bytes = io.readFileBytes(path, pos)
+      if (!seen && bytes.length >= LARGE_SOURCE) {
+        seen = true
+        onLarge()
+      }
+      return bytes
+    },
+  }
+}
+
+function keepYoungGenerationSmall(): void {
+  process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1')
+}
 const PROG = 'instantiate'
 const VERSION = '0.1.0'
 
@@ -59,10 +89,11 @@ async function run(opts: InstantiateOptions): Promise<void> {
   // for a worker thread with a large one (evaluation is deterministic: the worker leaves out
   // the traces shown already, and its output is buffered).
   const { runInstantiate } = await import('./instantiate.js')
-  let res = runInstantiate(opts)
+  const { nodeIO } = await import('./state.js')
+  let res = runInstantiate({ ...opts, io: watchForLargeSources(opts.io ?? nodeIO(), keepYoungGenerationSmall) })
   if (res.stackOverflow) {
     const { Worker } = await import('node:worker_threads')
-    const { onTrace: _shownHere, ...workerOpts } = opts
+    const { onTrace: _shownHere, io: _functions, ...workerOpts } = opts
     res = await new Promise<InstantiateResult>((resolve, reject) => {
       const w = new Worker(new URL('./instantiate-worker.js', import.meta.url), {
         workerData: { ...workerOpts, skipTraces: tracesShown } satisfies InstantiateOptions,
