@@ -71,7 +71,7 @@ export interface ExprLambda {
   body: Expr
   pos: PosIdx
   /** Set when the lambda is bound to a name (`f = x: …`), for messages. */
-  name?: string
+  name: string | undefined
 }
 
 function showString(s: string): string {

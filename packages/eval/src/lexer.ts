@@ -19,8 +19,6 @@ export interface Token {
   t: TokenKind
   /** Text: identifier, string part (unescaped), path, number literal. */
   v: string
-  /** Integer value (for INT: number, or bigint beyond 2^53). */
-  n?: number | bigint | undefined
   /** For IND_STR: true when it is plain text whose spaces count as indentation. */
   indent?: boolean | undefined
   /** Byte offset in the source text (its position is `src.base + off`). */
@@ -59,6 +57,18 @@ function matchAt(re: RegExp, text: string, off: number): number {
 }
 
 type State = 'default' | 'string' | 'ind' | 'inpath' | 'inpath-slash'
+
+/**
+ * The value of an integer literal: a number, a bigint beyond 2^53, or undefined beyond 2^63 - 1.
+ * (Tokens carry only their text: a field that is sometimes a number keeps V8 from settling
+ * on one layout for tokens.)
+ */
+export function intValue(digits: string): number | bigint | undefined {
+  const num = Number(digits)
+  if (Number.isSafeInteger(num)) return num
+  const big = BigInt(digits)
+  return big > 9223372036854775807n ? undefined : big
+}
 
 /** Unescape a "…" string part (or the char after ''\): \n \r \t, \x → x, CR/CRLF → LF. */
 function unescape(s: string): string {
@@ -112,9 +122,9 @@ export function lexer(src: Source): () => Token {
     lastOff = off
     off += len
   }
-  const push = (t: TokenKind, v: string, len: number, num?: number | bigint, indent?: boolean): void => {
+  const push = (t: TokenKind, v: string, len: number, indent?: boolean): void => {
     // one object shape for every token (monomorphic property access in the parser)
-    tok = { t, v, n: num, indent, off }
+    tok = { t, v, indent, off }
     advance(len)
   }
   const fail = (msg: string): never => {
@@ -186,7 +196,7 @@ export function lexer(src: Source): () => Token {
           }
           i++
         }
-        if (i > off) { push('IND_STR', text.slice(off, i), i - off, undefined, true); continue }
+        if (i > off) { push('IND_STR', text.slice(off, i), i - off, true); continue }
         if (c === '$') { push('IND_STR', '$', 1); continue }
         push('IND_STR', "'", 1)
         continue
@@ -204,7 +214,7 @@ export function lexer(src: Source): () => Token {
         }
         if (state === 'inpath-slash') fail('path has a trailing slash')
         popState()
-        tok = { t: 'PATH_END', v: '', n: undefined, indent: undefined, off }
+        tok = { t: 'PATH_END', v: '', indent: undefined, off }
         continue
       }
 
@@ -296,13 +306,8 @@ export function lexer(src: Source): () => Token {
         const d = text.charCodeAt(i)
         if (!isPathChar(d) && d !== 47) {
           const v = text.slice(off, i)
-          let num: number | bigint = Number(v)
-          if (!Number.isSafeInteger(num)) {
-            const big = BigInt(v)
-            if (big > 9223372036854775807n) fail(`invalid integer '${v}'`)
-            num = big
-          }
-          push('INT', v, i - off, num)
+          if (intValue(v) === undefined) fail(`invalid integer '${v}'`)
+          push('INT', v, i - off)
           continue
         }
       }
@@ -346,15 +351,9 @@ export function lexer(src: Source): () => Token {
       const v = text.slice(off, off + best)
       switch (kind as TokenKind | 'PSEG' | 'HSEG') {
         case 'ID': push('ID', v, best); break
-        case 'INT': {
-          let num: number | bigint = Number(v)
-          if (!Number.isSafeInteger(num)) {
-            const big = BigInt(v)
-            if (big > 9223372036854775807n) fail(`invalid integer '${v}'`)
-            num = big
-          }
-          push('INT', v, best, num); break
-        }
+        case 'INT':
+          if (intValue(v) === undefined) fail(`invalid integer '${v}'`)
+          push('INT', v, best); break
         case 'FLOAT': push('FLOAT', v, best); break
         case 'PSEG': {
           const seg = matchAt(RE_PATH_SEG, text, off)
@@ -371,7 +370,7 @@ export function lexer(src: Source): () => Token {
     }
     if (tok !== null) return tok
     // an unterminated string ends at EOF too: the parser reports what it expected
-    eof ??= { t: 'EOF', v: '', n: undefined, indent: undefined, off: lastOff }
+    eof ??= { t: 'EOF', v: '', indent: undefined, off: lastOff }
     return eof
   }
 }

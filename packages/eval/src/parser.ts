@@ -4,7 +4,7 @@
  */
 import { showExpr, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal, type Formals } from './ast.js'
 import { NixSyntaxError } from './errors.js'
-import { lexer, type Token, type TokenKind } from './lexer.js'
+import { intValue, lexer, type Token, type TokenKind } from './lexer.js'
 import { showPos, type PosIdx, type Source } from './source.js'
 
 /** Options of the parser that depend on the environment. */
@@ -123,7 +123,7 @@ class Parser {
         if (this.peek(1).t === ':') {
           this.next(); this.next()
           const body = this.parseExpr()
-          return { k: 'lambda', arg: t.v, formals: undefined, body, pos: this.pos(t) }
+          return { k: 'lambda', arg: t.v, formals: undefined, body, pos: this.pos(t), name: undefined }
         }
         if (this.peek(1).t === '@') {
           this.next(); this.next()
@@ -196,7 +196,7 @@ class Parser {
     if (arg !== undefined && sorted.some((f) => f.name === arg)) {
       throw new NixSyntaxError(`duplicate formal function argument '${arg}'`, this.pos(t))
     }
-    return { k: 'lambda', arg, formals, body, pos: this.pos(t) }
+    return { k: 'lambda', arg, formals, body, pos: this.pos(t), name: undefined }
   }
 
   /** After `{`: is this a formals list (a function) rather than an attribute set? */
@@ -420,7 +420,7 @@ class Parser {
       case 'ID':
         if (t.v === '__curPos') return { k: 'curpos', pos: p }
         return { k: 'var', name: t.v, pos: p }
-      case 'INT': return { k: 'int', v: t.n!, pos: p }
+      case 'INT': return { k: 'int', v: intValue(t.v)!, pos: p }
       case 'FLOAT': return { k: 'float', v: Number(t.v), pos: p }
       case '"': {
         const e = this.parseStringParts(t)
@@ -444,16 +444,14 @@ class Parser {
       }
       case 'let': {
         this.expect('{')
-        const attrs = this.parseBinds(t, '}')
+        const attrs = this.parseBinds(t, '}', true)
         this.expect('}', "'}'")
-        attrs.rec = true
-        return { k: 'select', e: attrs, path: [{ name: 'body' }], def: undefined, pos: p }
+        return { k: 'select', e: attrs, path: [this.staticName('body')], def: undefined, pos: p }
       }
       case 'rec': {
         const open = this.expect('{')
-        const attrs = this.parseBinds(open, '}')
+        const attrs = this.parseBinds(open, '}', true)
         this.expect('}', "'}'")
-        attrs.rec = true
         return attrs
       }
       case '{': {
@@ -573,8 +571,9 @@ class Parser {
   }
 
   /** `binds` up to (not including) the `end` token. */
-  private parseBinds(open: Token, end: TokenKind): ExprAttrs {
-    const attrs: ExprAttrs = { k: 'attrs', rec: false, attrs: new Map(), dyn: [], pos: this.pos(open) }
+  private parseBinds(open: Token, end: TokenKind, rec = false): ExprAttrs {
+    // (every field set here, none added or changed later: syntax nodes keep one hidden class)
+    const attrs: ExprAttrs = { k: 'attrs', rec, attrs: new Map(), dyn: [], pos: this.pos(open) }
     // Nix 2.8 positions an inherited variable at the (empty) start of the bindings
     const bindsStart = this.pos(open) + open.v.length
     for (;;) {
