@@ -39,14 +39,6 @@ export class Thunk {
   }
 }
 
-/** A thunk that is already evaluated (used to give values a shared identity). */
-export function evaluated(v: Value): Thunk {
-  const t = new Thunk(BLACKHOLE, null)
-  t.c = null
-  t.v = v
-  return t
-}
-
 /** Force a lazy value to weak head normal form. */
 export function force(x: Lazy): Value {
   if (x instanceof Thunk) return x.c === null ? x.v : forceThunk(x, undefined)
