@@ -26,11 +26,28 @@ class Scope {
 
 type LazyCode = (env: Env) => Lazy
 
+/** A binding of a `let` or `rec`: a constant `value` when `c` is undefined. */
+interface Binding {
+  outer: boolean
+  c: LazyCode | undefined
+  value: Lazy
+}
+
 const DUMMY_ENV: Env = [null]
 
 // Code closures are made by module-level functions taking exactly what they capture: a
 // closure made inside a compile method would keep that method's whole context (the
 // evaluator, the scope, block contexts) alive, one or two extra objects per syntax node.
+
+/** The value of a literal that needs no evaluation (int, string, float, path), else undefined. */
+function constantOf(e: Expr): Lazy | undefined {
+  switch (e.k) {
+    case 'int': case 'str': return e.v
+    case 'float': return new NixFloat(e.v)
+    case 'path': return new NixPath(e.v)
+    default: return undefined
+  }
+}
 
 /** Lazy code that always makes a thunk of `c`. */
 function thunkOf(c: Code): LazyCode {
@@ -84,13 +101,14 @@ function withCode(attrs: LazyCode, body: Code): Code {
   return (env) => body([env, attrs(env)])
 }
 
-/** A list literal. */
-function listCode(elems: LazyCode[]): Code {
-  const n = elems.length
-  if (n === 0) return () => []
+/** A list literal: `template` holds its constant elements, `codes` compute those at `slots`. */
+function listCode(template: Lazy[], slots: number[], codes: LazyCode[]): Code {
+  const n = codes.length
+  if (template.length === 0) return () => []
+  if (n === 0) return () => template.slice()
   return (env) => {
-    const out: Lazy[] = new Array(n)
-    for (let i = 0; i < n; i++) out[i] = elems[i]!(env)
+    const out = template.slice()
+    for (let i = 0; i < n; i++) out[slots[i]!] = codes[i]!(env)
     return out
   }
 }
@@ -558,9 +576,7 @@ export class Evaluator {
   /** Code producing a lazy value: constants and variables are shared, not wrapped in thunks. */
   private compileLazy(e: Expr, scope: Scope | null): LazyCode {
     switch (e.k) {
-      case 'int': case 'str': return constCode(e.v)
-      case 'float': return constCode(new NixFloat(e.v))
-      case 'path': return constCode(new NixPath(e.v))
+      case 'int': case 'str': case 'float': case 'path': return constCode(constantOf(e)!)
       case 'var': {
         const r = this.resolveVar(e.name, scope, e.pos)
         if (r.kind === 'base') return constCode(r.v)
@@ -660,13 +676,19 @@ export class Evaluator {
     return out
   }
 
-  /** Bindings of a `let` or `rec`; `ownThunks`: never share a value, always make a thunk. */
-  private compileDefs(defs: readonly AttrDef[], outer: Scope | null, inner: Scope, ownThunks = false): Array<{ outer: boolean; c: LazyCode }> {
-    const out: Array<{ outer: boolean; c: LazyCode }> = new Array(defs.length)
+  /**
+   * Bindings of a `let` or `rec`: each is a constant (`value`, no code) or code run in the
+   * outer (`inherit x;`) or the inner environment. `ownThunks`: never share a value, always
+   * make a thunk.
+   */
+  private compileDefs(defs: readonly AttrDef[], outer: Scope | null, inner: Scope, ownThunks = false): Binding[] {
+    const out: Binding[] = new Array(defs.length)
     for (let i = 0; i < defs.length; i++) {
       const d = defs[i]!
-      if (d.inherited) out[i] = { outer: true, c: this.compileLazy(d.e, outer) }
-      else out[i] = { outer: false, c: ownThunks ? thunkOf(this.compile(d.e, inner)) : this.compileLazy(d.e, inner) }
+      const value = ownThunks ? undefined : constantOf(d.e)
+      if (value !== undefined) out[i] = { outer: false, c: undefined, value }
+      else if (d.inherited) out[i] = { outer: true, c: this.compileLazy(d.e, outer), value: null }
+      else out[i] = { outer: false, c: ownThunks ? thunkOf(this.compile(d.e, inner)) : this.compileLazy(d.e, inner), value: null }
     }
     return out
   }
@@ -715,7 +737,20 @@ export class Evaluator {
       case 'select': return this.compileSelect(e, scope)
       case 'has': return this.compileHas(e, scope)
       case 'attrs': return this.compileAttrs(e, scope)
-      case 'list': return listCode(this.compileLazyAll(e.elems, scope))
+      case 'list': {
+        const template: Lazy[] = new Array(e.elems.length)
+        const slots: number[] = []
+        const codes: LazyCode[] = []
+        for (let i = 0; i < e.elems.length; i++) {
+          const c = constantOf(e.elems[i]!)
+          template[i] = c ?? null
+          if (c === undefined) {
+            slots.push(i)
+            codes.push(this.compileLazy(e.elems[i]!, scope))
+          }
+        }
+        return listCode(template, slots, codes)
+      }
       case 'lambda': return this.compileLambda(e, scope)
       case 'call': return this.compileCall(e, scope)
       case 'let': {
@@ -731,7 +766,7 @@ export class Evaluator {
           env2[0] = env
           for (let j = 0; j < n; j++) {
             const d = defs[j]!
-            env2[j + 1] = d.c(d.outer ? env : env2)
+            env2[j + 1] = d.c === undefined ? d.value : d.c(d.outer ? env : env2)
           }
           return body(env2)
         }
@@ -972,7 +1007,8 @@ export class Evaluator {
       const template: Lazy[] = new Array(n)
       for (let i = 0; i < n; i++) {
         const d = defs[i]!.e
-        if (d.k === 'int' || d.k === 'str') template[i] = d.v
+        const c = constantOf(d)
+        if (c !== undefined) template[i] = c
         else byDef[i] = this.compileLazy(d, scope)
       }
       const slots: number[] = []
@@ -1004,7 +1040,7 @@ export class Evaluator {
       env2[0] = env
       for (let i = 0; i < n; i++) {
         const d = codes[i]!
-        env2[i + 1] = d.c(d.outer ? env : env2)
+        env2[i + 1] = d.c === undefined ? d.value : d.c(d.outer ? env : env2)
       }
       const vals: Lazy[] = new Array(n)
       for (let k = 0; k < n; k++) vals[k] = env2[order[k]! + 1] as Lazy
@@ -1161,10 +1197,10 @@ export class Evaluator {
   }
 
   private compileConcatStrings(e: Extract<Expr, { k: 'concatStrings' }>, scope: Scope | null): Code {
-    const parts = this.compileParts(e.parts, scope)
     const forceString = e.forceString
     const pos = e.pos
-    if (!forceString && parts.length === 2) {
+    if (!forceString && e.parts.length === 2) {
+      const parts = this.compileParts(e.parts, scope)
       const a = parts[0]!
       const b = parts[1]!
       return (env) => {
@@ -1178,9 +1214,18 @@ export class Evaluator {
         return this.concatValues([x, y], [a.pos, b.pos], false, pos)
       }
     }
-    const codes = parts.map((p) => p.c)
-    const poss = parts.map((p) => p.pos)
-    const n = codes.length
+    // string literals between interpolations are used as they are: no code to run
+    const n = e.parts.length
+    const literals: Array<string | undefined> = new Array(n)
+    const codes: Array<Code | undefined> = new Array(n)
+    const poss: PosIdx[] = new Array(n)
+    for (let i = 0; i < n; i++) {
+      const part = e.parts[i]!
+      if (part.e.k === 'str') literals[i] = part.e.v
+      else codes[i] = this.compile(part.e, scope)
+      poss[i] = part.pos
+    }
+    const value = (i: number, env: Env): Value => literals[i] ?? codes[i]!(env)
     return (env) => {
       // common case: interpolating plain strings
       let s = ''
@@ -1188,6 +1233,8 @@ export class Evaluator {
       let v: Value = null
       if (forceString) {
         for (; i < n; i++) {
+          const lit = literals[i]
+          if (lit !== undefined) { s += lit; continue }
           v = codes[i]!(env)
           if (typeof v !== 'string') break
           s += v
@@ -1200,11 +1247,11 @@ export class Evaluator {
         vs[0] = s
         vs[1] = v
         const ps = [poss[0]!, ...poss.slice(i)]
-        for (let j = i + 1; j < n; j++) vs[j - i + 1] = codes[j]!(env)
+        for (let j = i + 1; j < n; j++) vs[j - i + 1] = value(j, env)
         vs.length = n - i + 1
         return this.concatValues(vs, ps, forceString, pos)
       }
-      for (let j = 0; j < n; j++) vs[j] = j === 0 && forceString ? v : codes[j]!(env)
+      for (let j = 0; j < n; j++) vs[j] = j === 0 && forceString ? v : value(j, env)
       return this.concatValues(vs, poss, forceString, pos)
     }
   }
