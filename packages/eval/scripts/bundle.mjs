@@ -2,7 +2,8 @@
 // V8's code cache for it (dist/instantiate.bundle.cjs.cache) after a warm-up evaluation, so
 // that the functions a typical evaluation runs are compiled already (see src/bundle-loader.ts).
 // The library entry points (dist/index.js …) stay unbundled.
-import { writeFileSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs'
 import { rolldown } from 'rolldown'
 
 const dist = new URL('../dist/', import.meta.url).pathname
@@ -18,6 +19,10 @@ const bundle = await rolldown({
 // `import()` cannot be used from a script with a code cache: external modules are `require`d
 await bundle.write({ file, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false })
 await bundle.close()
+// the build's mark, repeated at the start of the cache (see src/bundle-loader.ts)
+const id = randomUUID()
+appendFileSync(file, `// build ${id}\n`)
+rmSync(`${file}.cache`, { force: true })
 
 // Warm up: an evaluation in the style of a package set, printed as Nix and as JSON.
 const WARM_UP = `
@@ -46,7 +51,8 @@ in {
 }
 `
 const { loadBundle } = await import(`${dist}bundle-loader.js`)
-const loaded = loadBundle(file)
+// without a cache: the warm-up must compile this bundle's code
+const loaded = loadBundle(file, false)
 const write = process.stdout.write
 // (the warm-up's output is not wanted; the tool waits for its write callback)
 process.stdout.write = (_chunk, encodingOrDone, done) => {
@@ -61,4 +67,4 @@ try {
   process.stdout.write = write
 }
 if (process.exitCode !== undefined && process.exitCode !== 0) throw new Error('bundle: the warm-up evaluation failed')
-writeFileSync(`${file}.cache`, loaded.script.createCachedData())
+writeFileSync(`${file}.cache`, Buffer.concat([Buffer.from(`${id}\n`, 'latin1'), loaded.script.createCachedData()]))

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { loadBundle } from './bundle-loader.js'
+import { cacheFor, loadBundle } from './bundle-loader.js'
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url))
 const bundle = `${dist}instantiate.bundle.cjs`
@@ -10,6 +10,17 @@ const bundle = `${dist}instantiate.bundle.cjs`
 describe('bundle loader', () => {
   it('answers undefined when there is no bundle (the tool then runs from its modules)', () => {
     expect(loadBundle(`${dist}no-such-bundle.cjs`)).toBeUndefined()
+  })
+
+  it('uses a code cache only with the bundle it was made for (V8 checks only the length)', () => {
+    const id = '7a6fe326-80bb-44f7-91b2-7f18377914e7'
+    const other = '00000000-80bb-44f7-91b2-7f18377914e7'
+    const source = `exports.main = 1\n// build ${id}\n`
+    const data = Buffer.from([1, 2, 3])
+    expect(cacheFor(source, Buffer.concat([Buffer.from(`${id}\n`), data]))).toEqual(data)
+    expect(cacheFor(source, Buffer.concat([Buffer.from(`${other}\n`), data]))).toBeUndefined()
+    expect(cacheFor('exports.main = 1\n', Buffer.concat([Buffer.from(`${id}\n`), data]))).toBeUndefined()
+    expect(cacheFor(source, undefined)).toBeUndefined()
   })
 
   // the build makes the bundle and its code cache; a plain `node` (as the tool runs) must accept it

@@ -12,22 +12,40 @@ import vm from 'node:vm'
 
 type Main = (argv: string[]) => Promise<void>
 
-/** Load the bundle (and its code cache); undefined when it was not built. */
-export function loadBundle(file: string): { main: Main; script: vm.Script } | undefined {
+/**
+ * The build's mark: the bundle ends with `// build <id>` and its cache starts with `<id>\n`.
+ * V8 accepts a code cache for any source of the same length (it does not hash the text), so
+ * without the mark a cache left from another build could run stale code.
+ */
+const MARK = /\/\/ build ([0-9a-f-]{36})\n$/
+
+/** The cache data of a `….cache` file, if it was made for `source` (see `MARK`). */
+export function cacheFor(source: string, cacheFile: Buffer | undefined): Buffer | undefined {
+  const id = MARK.exec(source)?.[1]
+  if (id === undefined || cacheFile === undefined) return undefined
+  const header = `${id}\n`
+  return cacheFile.toString('latin1', 0, header.length) === header ? cacheFile.subarray(header.length) : undefined
+}
+
+/**
+ * Load the bundle, with its code cache unless `useCache` is false; undefined when it was not
+ * built.
+ */
+export function loadBundle(file: string, useCache = true): { main: Main; script: vm.Script } | undefined {
   let source: string
   try {
     source = readFileSync(file, 'utf8')
   } catch {
     return undefined
   }
-  let cachedData: Buffer | undefined
+  let cacheFile: Buffer | undefined
   try {
-    cachedData = readFileSync(`${file}.cache`)
+    cacheFile = useCache ? readFileSync(`${file}.cache`) : undefined
   } catch {
-    cachedData = undefined
+    cacheFile = undefined
   }
   // (a script with a code cache cannot `import()`: the bundle `require`s what it loads lazily)
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData })
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData: cacheFor(source, cacheFile) })
   const module = { exports: {} as { main?: Main } }
   const init = script.runInThisContext() as (...args: unknown[]) => void
   init(module.exports, createRequire(file), module, file, dirname(file))

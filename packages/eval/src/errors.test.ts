@@ -50,6 +50,14 @@ const ERRORS: Array<[string, string, string]> = [
   // the indentation of continuation lines included), CRs and escape sequences dropped
   ['logger filtering of the message', 'throw ("a\\tb\\rc\\n\\t\u00e9\\tx" + builtins.fromJSON "\\"\\\\u001b[31mred\\\\u001b[0m \\\\u001b(B\\"")',
     'error: a        bc\n             \u00e9       xred (B\n'],
+  ['attribute missing for a builtin, at an empty set literal', 'builtins.getAttr "b" ({} // {})', `error: attribute 'b' missing for call to 'getAttr'
+
+       at «string»:1:29:
+
+            1| builtins.getAttr "b" ({} // {})
+             |                             ^
+(use '--show-trace' to show detailed location information)
+`],
   ['coercion', '"${1}"', `error: cannot coerce an integer to a string
 
        at «string»:1:2:

@@ -9,7 +9,7 @@ import { showExpr, showId as showIdOf } from './ast.js'
 import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { resolvePos, showPos, type PosIdx } from './source.js'
 import {
-  EMPTY_ATTRS, Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk,
+  Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk,
   forceThunk, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN,
   type Code, type Env, type LambdaInfo, type Lazy, type Value,
 } from './values.js'
@@ -854,8 +854,9 @@ export class Evaluator {
 
   /** `a // b`: a new set with b's attributes replacing a's (a merge of the sorted names). */
   update(a: NixAttrs, b: NixAttrs): NixAttrs {
-    if (b.size === 0) return a
+    // (in Nix's order: `{ } // { }` is the right-hand set)
     if (a.size === 0) return b
+    if (b.size === 0) return a
     const sa = a.shape
     const sb = b.shape
     // (a new set, as in Nix: printing marks a set seen twice as «repeated»)
@@ -1001,7 +1002,8 @@ export class Evaluator {
     const hasDyn = e.dyn.length > 0
     if (!e.rec) {
       const n = defs.length
-      if (n === 0 && !hasDyn) return constCode(EMPTY_ATTRS)
+      // `{ }`: one empty set per literal, which knows where it is (for messages, as in Nix)
+      if (n === 0 && !hasDyn) return constCode(new NixAttrs(shape, []))
       // constants go into a template of the values; only the other slots run code
       const byDef: Array<LazyCode | undefined> = new Array(n)
       const template: Lazy[] = new Array(n)
