@@ -291,7 +291,7 @@ export function registerBuiltins(st: EvalState): void {
     const names = set.shape.names
     const vals: Lazy[] = new Array(names.length)
     for (let i = 0; i < names.length; i++) vals[i] = st.app2(fn, names[i]!, set.vals[i]!)
-    return new NixAttrs(set.shape, vals)
+    return new NixAttrs(set.shape.withoutOrigin(), vals)
   })
   prim('zipAttrsWith', 2, ([f, l], pos) => {
     const fn = F(f!, pos)

@@ -58,6 +58,13 @@ const ERRORS: Array<[string, string, string]> = [
              |                             ^
 (use '--show-trace' to show detailed location information)
 `],
+  ['attribute missing for a builtin, in a set made from a literal (no position of its own)', 'builtins.getAttr "z" (builtins.mapAttrs (n: v: v) { a = 1; })', `error: attribute 'z' missing for call to 'getAttr'
+
+       at «string»:1:1:
+
+            1| builtins.getAttr "z" (builtins.mapAttrs (n: v: v) { a = 1; })
+             | ^
+`],
   ['coercion', '"${1}"', `error: cannot coerce an integer to a string
 
        at «string»:1:2:

@@ -860,7 +860,7 @@ export class Evaluator {
     const sa = a.shape
     const sb = b.shape
     // (a new set, as in Nix: printing marks a set seen twice as «repeated»)
-    if (sa === sb) return new NixAttrs(sb, b.vals.slice())
+    if (sa === sb) return new NixAttrs(sb.withoutOrigin(), b.vals.slice())
     const an = sa.names
     const bn = sb.names
     const av = a.vals

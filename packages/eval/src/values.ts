@@ -164,6 +164,14 @@ export class Shape {
     return { shape: new Shape(sortedNames, sortedPos), order }
   }
 
+  /**
+   * The layout without the literal's position: for a set made from another one (`mapAttrs`,
+   * `//`), which in Nix has no position of its own.
+   */
+  withoutOrigin(): Shape {
+    return this.origin === undefined ? this : new Shape(this.names, this.pos, this.index)
+  }
+
   /** The slot of `name`, if the shape has it. */
   slotOf(name: string): number | undefined {
     const names = this.names
@@ -229,7 +237,7 @@ export class NixAttrs {
   pick(slots: readonly number[]): NixAttrs {
     const n = slots.length
     // all of them: same names and positions
-    if (n === this.vals.length) return new NixAttrs(this.shape, this.vals.slice())
+    if (n === this.vals.length) return new NixAttrs(this.shape.withoutOrigin(), this.vals.slice())
     const shape = this.shape
     const names: string[] = new Array(n)
     const pos: Array<PosIdx | undefined> = new Array(n)
