@@ -287,11 +287,11 @@ export function registerBuiltins(st: EvalState): void {
   prim('mapAttrs', 2, ([f, s], pos) => {
     const set = st.forceAttrs(s!, pos)
     const fn = F(f!, pos)
-    // same names and positions: share the shape
+    // the same names, without positions (as in Nix): a shape shared by all results
     const names = set.shape.names
     const vals: Lazy[] = new Array(names.length)
     for (let i = 0; i < names.length; i++) vals[i] = st.app2(fn, names[i]!, set.vals[i]!)
-    return new NixAttrs(set.shape.withoutOrigin(), vals)
+    return new NixAttrs(set.shape.withoutPositions(), vals)
   })
   prim('zipAttrsWith', 2, ([f, l], pos) => {
     const fn = F(f!, pos)

@@ -30,6 +30,7 @@ const CASES: Array<[string, string]> = [
   ['{ a = 1; } // { b = 2; } // { a = 3; }', '{ a = 3; b = 2; }'],
   ['let f = {a, b ? 1}: a; in [ (builtins.functionArgs f) (builtins.functionArgs f) ]', '[ { a = false; b = true; } { a = false; b = true; } ]'],
   ['let a = { x = 1; }; in [ (a // a) a (a // { }) ]', '[ { x = 1; } { x = 1; } «repeated» ]'],
+  ['[ (builtins.unsafeGetAttrPos "a" (builtins.mapAttrs (n: v: v) { a = 1; })) (builtins.unsafeGetAttrPos "a" (builtins.removeAttrs { a = 1; b = 2; } [ "b" ])).column ]', '[ null 131 ]'],
   ['let f = y: { x = y; }; a = f 1; b = f 2; in [ (a // b) b ]', '[ { x = 2; } { x = 2; } ]'],
   // `//` merges sorted names; later sets win, positions follow the winning definition
   ['let a = { z = 1; m = 2; b = 3; }; b = { y = 4; m = 5; a = 6; }; in [ (a // b) (b // a) (builtins.attrNames (a // b)) ((a // b).m) (builtins.unsafeGetAttrPos "m" (a // b)).column ]',

@@ -119,6 +119,7 @@ export class Shape {
   /** Binary searches so far: a large shape searched often gets a hash index. */
   private searches = 0
   private index: Map<string, number> | null = null
+  private unpositioned: Shape | undefined = undefined
   /**
    * `names` must be distinct and in byte order (see `Shape.sort` otherwise); `index`, if
    * given, maps each name to its slot.
@@ -170,6 +171,12 @@ export class Shape {
    */
   withoutOrigin(): Shape {
     return this.origin === undefined ? this : new Shape(this.names, this.pos, this.index)
+  }
+
+  /** The same names without positions (what `mapAttrs` makes), made once per shape. */
+  withoutPositions(): Shape {
+    this.unpositioned ??= new Shape(this.names, new Array<PosIdx | undefined>(this.names.length), this.index)
+    return this.unpositioned
   }
 
   /** The slot of `name`, if the shape has it. */
