@@ -623,7 +623,13 @@ export function registerBuiltins(st: EvalState): void {
   // ------------------------------------------------------------ serialisation
   prim('toJSON', 1, ([a], pos) => {
     const ctx = takeContext()
-    return finishString(toJSON(st, a!, ctx, pos), ctx)
+    try {
+      return finishString(toJSON(st, a!, ctx, pos), ctx)
+    } catch (err) {
+      // what was converted before the error is not output here (only `--json` streams it)
+      if (err instanceof NixError) err.partialOutput = undefined
+      throw err
+    }
   })
   prim('fromJSON', 1, ([a], pos) => fromJSON(st.forceStringNoCtx(a!, pos), pos))
   prim('toXML', 1, ([a], pos) => {

@@ -131,6 +131,28 @@ describe('attribute sets of every size (against a model)', () => {
   }
 })
 
+describe('symbol order (first seen), where Nix shows it (outputs of nix-instantiate 2.8)', () => {
+  // the order is process-wide, as in Nix: these tests use names no other test uses
+  it('forces attributes in it under --strict and deepSeq', () => {
+    expect(ev('{ sob = throw "b"; soa = throw "a"; }').split('\n')[0]).toBe('error: b')
+    expect(ev('builtins.deepSeq { sodb = throw "b"; soda = throw "a"; } 1').split('\n')[0]).toBe('error: b')
+    // names Nix makes at start-up come first
+    expect(ev('{ som = throw "a"; meta = throw "m"; }').split('\n')[0]).toBe('error: m')
+    // builtins.toJSON goes by name, and shows nothing of what it converted
+    const r = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: ['builtins.toJSON { sojb = throw "b"; soja = throw "a"; }'], cwd: '/tmp' })
+    expect([r.stdout, r.stderr.split('\n')[0]]).toEqual(['', 'error: a'])
+  })
+  it('names the first unexpected or missing argument in it', () => {
+    expect(ev('({ x }: x) { soub = 1; soua = 2; x = 3; }').split('\n')[0]).toBe("error: anonymous function at (string):1:2 called with unexpected argument 'soub'")
+    expect(ev('({ somb, soma }: soma) { }').split('\n')[0]).toBe("error: anonymous function at (string):1:2 called without required argument 'somb'")
+  })
+  it('keeps formals in it', () => {
+    const parse = (e: string): string => runInstantiate({ mode: 'parse', fromArgs: true, items: [e], cwd: '/tmp' }).stdout
+    expect(parse('{ sofb, sofa, sofz, sofc ? 1 }: sofa')).toBe('({ sofb, sofa, sofz, sofc ? 1 }: sofa)\n')
+    expect(parse('{ value, name }: 1')).toBe('({ name, value }: 1)\n')
+  })
+})
+
 describe('traces', () => {
   const expr = 'builtins.trace "one" (builtins.trace "two\\tx" 3)'
   it('are collected in stderr, filtered as Nix prints them', () => {

@@ -378,7 +378,10 @@ export class Evaluator {
       }
       if (!info.ellipsis && used !== attrs.size) {
         const names = new Set(formals.map((x) => x.name))
-        for (const k of attrs.keys()) {
+        // the first in symbol order, as Nix finds it
+        const order = attrs.shape.symbolOrder()
+        for (let i = 0; i < order.length; i++) {
+          const k = attrs.shape.names[order[i]!]!
           if (!names.has(k)) {
             const err = new NixError('type', `${this.showLambda(info)} called with unexpected argument '${k}'`, pos)
             err.suggestions = suggest(names, k)
@@ -509,10 +512,12 @@ export class Evaluator {
       if (v1.size !== v2.size) return false
       const k1 = v1.keys()
       const k2 = v2.keys()
-      for (let i = 0; i < k1.length; i++) {
-        if (k1[i] !== k2[i]) return false
-        const x = v1.get(k1[i]!)!
-        const y = v2.get(k2[i]!)!
+      for (let i = 0; i < k1.length; i++) if (k1[i] !== k2[i]) return false
+      // the same names in the same slots: compare the values in symbol order, as Nix does
+      const order = v1.shape.symbolOrder()
+      for (let i = 0; i < order.length; i++) {
+        const x = v1.vals[order[i]!]!
+        const y = v2.vals[order[i]!]!
         if (x === y) continue
         if (!this.eqValues(x, y, pos)) return false
       }

@@ -5,6 +5,7 @@
  */
 import type { Source } from './source.js'
 import { NixSyntaxError } from './errors.js'
+import { symbolId } from './symbols.js'
 
 export type TokenKind =
   | 'ID' | 'INT' | 'FLOAT' | 'PATH' | 'HPATH' | 'SPATH' | 'URI' | 'STR' | 'IND_STR'
@@ -296,7 +297,11 @@ export function lexer(src: Source): () => Token {
           // one string per distinct identifier: the syntax tree keeps them for its lifetime
           const slice = text.slice(off, i)
           let v = names.get(slice)
-          if (v === undefined) names.set(slice, v = slice)
+          if (v === undefined) {
+            names.set(slice, v = slice)
+            // as Nix's lexer makes symbols: the first time a name is seen fixes its order
+            symbolId(v)
+          }
           push(i - off <= 7 && KEYWORDS.has(v) ? v as TokenKind : 'ID', v, i - off)
           continue
         }

@@ -6,6 +6,7 @@ import { showExpr, type AttrDef, type AttrName, type Expr, type ExprAttrs, type 
 import { NixSyntaxError } from './errors.js'
 import { intValue, lexer, type Token, type TokenKind } from './lexer.js'
 import { showPos, type PosIdx, type Source } from './source.js'
+import { symbolId } from './symbols.js'
 
 /** Options of the parser that depend on the environment. */
 export interface ParseOptions {
@@ -177,22 +178,21 @@ class Parser {
   }
 
   private mkLambda(t: Token, arg: string | undefined, formals: Formals, body: Expr): ExprLambda {
-    // sorted by name (a stable insertion sort: formals lists are short)
+    // in symbol order, as Nix keeps them (a stable insertion sort: formals lists are short)
     const sorted = formals.formals
+    const id = sorted.map((f) => symbolId(f.name))
     for (let i = 1; i < sorted.length; i++) {
       const x = sorted[i]!
+      const xid = id[i]!
       let j = i - 1
-      while (j >= 0 && sorted[j]!.name > x.name) { sorted[j + 1] = sorted[j]!; j-- }
+      while (j >= 0 && id[j]! > xid) { sorted[j + 1] = sorted[j]!; id[j + 1] = id[j]!; j-- }
       sorted[j + 1] = x
+      id[j + 1] = xid
     }
-    let dup: Formal | undefined
     for (let j = 0; j + 1 < sorted.length; j++) {
-      if (sorted[j]!.name === sorted[j + 1]!.name) {
-        const cand = sorted[j + 1]!
-        if (dup === undefined || cand.name < dup.name) dup = cand
-      }
+      const dup = sorted[j + 1]!
+      if (sorted[j]!.name === dup.name) throw new NixSyntaxError(`duplicate formal function argument '${dup.name}'`, dup.pos)
     }
-    if (dup !== undefined) throw new NixSyntaxError(`duplicate formal function argument '${dup.name}'`, dup.pos)
     if (arg !== undefined && sorted.some((f) => f.name === arg)) {
       throw new NixSyntaxError(`duplicate formal function argument '${arg}'`, this.pos(t))
     }
@@ -367,7 +367,10 @@ class Parser {
 
   private staticName(name: string): AttrName {
     let a = this.staticNames.get(name)
-    if (a === undefined) this.staticNames.set(name, a = { name })
+    if (a === undefined) {
+      this.staticNames.set(name, a = { name })
+      symbolId(name) // a quoted name (`"a b" = …`) becomes a symbol here
+    }
     return a
   }
 

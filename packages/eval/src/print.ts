@@ -11,7 +11,7 @@ import { NixError } from './errors.js'
 import type { Evaluator } from './eval.js'
 import { resolvePos, type PosIdx } from './source.js'
 import {
-  Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, showType,
+  Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, byteCompare, showType,
   type Lazy, type Value,
 } from './values.js'
 
@@ -130,8 +130,11 @@ export function forceDeep(state: Evaluator, v: Lazy, pos?: PosIdx): void {
     if (x instanceof NixAttrs) {
       if (x.vals.length === 0 || seen.has(x)) continue
       seen.add(x)
+      // in symbol order, as Nix forces them (the stack takes them in reverse)
       const names = x.shape.names
-      for (let slot = names.length - 1; slot >= 0; slot--) {
+      const order = x.shape.symbolOrder()
+      for (let k = order.length - 1; k >= 0; k--) {
+        const slot = order[k]!
         const p = x.shape.pos[slot]
         frameName.push(names[slot]!)
         framePos.push(p)
@@ -379,7 +382,8 @@ export function toXML(state: Evaluator, v: Lazy, strict: boolean, location: bool
         if (info.arg !== undefined) a.push(['name', info.arg])
         if (info.ellipsis) a.push(['ellipsis', '1'])
         out.push(`${ind(d + 1)}<attrspat${xmlAttrs(a)}>\n`)
-        for (const f of info.formals) empty(d + 2, 'attr', [['name', f.name]])
+        // (by name here, as Nix prints them)
+        for (const f of [...info.formals].sort((a, b) => byteCompare(a.name, b.name))) empty(d + 2, 'attr', [['name', f.name]])
         out.push(`${ind(d + 1)}</attrspat>\n`)
       } else empty(d + 1, 'varpat', [['name', info.arg ?? '']])
       out.push(`${ind(d)}</function>\n`)

@@ -9,6 +9,7 @@
  */
 import type { PosIdx } from './source.js'
 import { NixError } from './errors.js'
+import { symbolId } from './symbols.js'
 
 /**
  * Run-time environment: one array per scope, slot 0 holding the parent environment (or null)
@@ -120,6 +121,7 @@ export class Shape {
   private searches = 0
   private index: Map<string, number> | null = null
   private unpositioned: Shape | undefined = undefined
+  private bySymbol: number[] | undefined = undefined
   /**
    * `names` must be distinct and in byte order (see `Shape.sort` otherwise); `index`, if
    * given, maps each name to its slot.
@@ -171,6 +173,16 @@ export class Shape {
    */
   withoutOrigin(): Shape {
     return this.origin === undefined ? this : new Shape(this.names, this.pos, this.index)
+  }
+
+  /** The slots in the symbol order of their names (the order Nix forces them in), made once. */
+  symbolOrder(): readonly number[] {
+    if (this.bySymbol === undefined) {
+      const ids = this.names.map(symbolId)
+      const slots = ids.map((_, i) => i)
+      this.bySymbol = slots.sort((a, b) => ids[a]! - ids[b]!)
+    }
+    return this.bySymbol
   }
 
   /** The same names without positions (what `mapAttrs` makes), made once per shape. */
