@@ -65,6 +65,17 @@ const ERRORS: Array<[string, string, string]> = [
             1| builtins.getAttr "z" (builtins.mapAttrs (n: v: v) { a = 1; })
              | ^
 `],
+  ['missing attribute of inherit (e) x, at the start of the bindings', '{ x = 1; inherit ({ a = 1; }) b; }.b', `error: attribute 'b' missing
+
+       at «string»:1:2:
+
+            1| { x = 1; inherit ({ a = 1; }) b; }.b
+             |  ^
+       Did you mean a?
+(use '--show-trace' to show detailed location information)
+`],
+  ['type error of ! (no position)', 'let f = x: !x; in f 1', `error: value is an integer while a Boolean was expected
+`],
   ['coercion', '"${1}"', `error: cannot coerce an integer to a string
 
        at «string»:1:2:

@@ -803,11 +803,11 @@ export class Evaluator {
       }
       case 'not': {
         const c = this.compile(e.e, scope)
-        const pos = e.pos
+        // (Nix 2.8 reports a non-Boolean operand of `!` without a position)
         return (env) => {
           const v = c(env)
           if (typeof v === 'boolean') return !v
-          throw this.typeError(v, 'a Boolean', pos)
+          throw this.typeError(v, 'a Boolean', undefined)
         }
       }
       case 'eq': case 'neq': {

@@ -605,10 +605,10 @@ class Parser {
           } else this.fail(a)
           const prev = attrs.attrs.get(name)
           if (prev !== undefined) this.dupAttr(name, namesPos, prev.pos)
-          const ap = this.pos(a)
           const def: AttrDef = from === undefined
             ? { e: { k: 'var', name, pos: bindsStart }, pos: namesPos, inherited: true }
-            : { e: { k: 'select', e: from, path: [this.staticName(name)], def: undefined, pos: ap }, pos: namesPos, inherited: false }
+            // (Nix 2.8 gives `inherit (e) x` the position of the start of the bindings too)
+            : { e: { k: 'select', e: from, path: [this.staticName(name)], def: undefined, pos: bindsStart }, pos: namesPos, inherited: false }
           attrs.attrs.set(name, def)
         }
         this.expect(';', "';'")
