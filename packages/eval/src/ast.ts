@@ -102,6 +102,39 @@ function showFloat(v: number): string {
   return formatG(v)
 }
 
+/**
+ * Whether the exact decimal expansion `digits` (no sign, no point) is a tie when cut after
+ * `keep` digits: a 5 and then only zeros. (JS rounds ties up; C's printf rounds them to even.)
+ */
+function isTie(digits: string, keep: number): boolean {
+  return digits[keep] === '5' && /^0*$/.test(digits.slice(keep + 1))
+}
+
+/** `x.toExponential(f)` with C's rounding of exact ties (to even). */
+export function toExponentialC(x: number, f: number): string {
+  const js = x.toExponential(f)
+  // 25 more digits show whether the value is exactly halfway (a double's nearest neighbours
+  // differ within 17 significant digits)
+  const exact = Math.abs(x).toExponential(Math.min(100, f + 25))
+  const at = exact.indexOf('e')
+  const digits = exact.slice(0, at).replace('.', '')
+  if (!isTie(digits, f + 1) || Number(digits[f]) % 2 === 1) return js
+  // an even last digit: C keeps it (JS went up)
+  const kept = digits.slice(0, f + 1)
+  return `${x < 0 ? '-' : ''}${kept[0]}${f > 0 ? `.${kept.slice(1)}` : ''}${exact.slice(at)}`
+}
+
+/** `x.toFixed(f)` (for |x| < 1e21) with C's rounding of exact ties (to even). */
+export function toFixedC(x: number, f: number): string {
+  const js = x.toFixed(f)
+  const exact = Math.abs(x).toFixed(Math.min(100, f + 25))
+  const point = exact.indexOf('.')
+  const fraction = exact.slice(point + 1)
+  const last = f > 0 ? fraction[f - 1]! : exact[point - 1]!
+  if (!isTie(fraction, f) || Number(last) % 2 === 1) return js
+  return `${x < 0 ? '-' : ''}${exact.slice(0, f > 0 ? point + 1 + f : point)}`
+}
+
 /** C's `%g` (precision 6), which is how Nix prints floats. */
 export function formatG(v: number): string {
   // fast path: JS prints it the same way when it is in %g's fixed range with ≤ 6 digits
@@ -115,7 +148,7 @@ export function formatG(v: number): string {
   if (v === 0) return Object.is(v, -0) ? '-0' : '0'
   const exp = Math.floor(Math.log10(Math.abs(v)))
   // round to 6 significant digits first: the exponent may change (9.999995 → 10)
-  let s = v.toExponential(5)
+  let s = toExponentialC(v, 5)
   let e = Number(s.slice(s.indexOf('e') + 1))
   if (Number.isNaN(e)) e = exp
   if (e < -4 || e >= 6) {
@@ -124,7 +157,7 @@ export function formatG(v: number): string {
     const en = Number(ex)
     return `${mant}e${en < 0 ? '-' : '+'}${String(Math.abs(en)).padStart(2, '0')}`
   }
-  s = v.toFixed(Math.max(0, 5 - e))
+  s = toFixedC(v, Math.max(0, 5 - e))
   if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '')
   return s
 }

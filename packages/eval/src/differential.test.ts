@@ -188,6 +188,22 @@ describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json',
     const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [text], cwd: '/tmp' })
     expect(Buffer.from(ours.stdout, 'latin1').toString('utf8')).toBe(nix.stdout.toString('utf8'))
   })
+  it('floats printed by %g and %f, ties included (seeded)', () => {
+    // exact binary fractions put many values exactly halfway between two printed ones
+    const rand = seededRandom(2026)
+    const items: string[] = []
+    for (let i = 0; i < 400; i++) {
+      const v = Math.floor(rand() * 2 ** 20) / 2 ** Math.floor(rand() * 24) * 10 ** Math.floor(rand() * 12 - 6)
+      const lit = v.toExponential(16).replace('e+', 'e')
+      const x = rand() < 0.2 ? `(0.0 - ${lit})` : lit
+      items.push(`${x} (toString ${x})`)
+    }
+    const text = `[ ${items.join(' ')} ]`
+    const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '-E', text], { cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
+    expect(nix.stderr.toString()).toBe('')
+    const ours = runInstantiate({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
+    expect(ours.stdout).toBe(nix.stdout.toString('latin1'))
+  })
   it('fromTOML and fromJSON documents', () => {
     const toml = [
       'title = "t"', 'int = +1_000', 'neg = -17', 'hex = 0xDEAD_beef', 'oct = 0o755', 'bin = 0b1101',

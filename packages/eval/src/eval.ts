@@ -5,7 +5,7 @@
  * Semantics follow Nix 2.8's eval.cc.
  */
 import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, ExprLambda, Formal } from './ast.js'
-import { showExpr, showId as showIdOf } from './ast.js'
+import { showExpr, showId as showIdOf, toFixedC } from './ast.js'
 import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { resolvePos, showPos, type PosIdx } from './source.js'
 import {
@@ -1308,7 +1308,7 @@ export function formatFixed6(v: number): string {
   if (Number.isFinite(v) && Math.abs(v) >= 1e21) return `${BigInt(v).toString()}.000000`
   if (Number.isNaN(v)) return signBit(v) ? '-nan' : 'nan'
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf'
-  return v.toFixed(6)
+  return toFixedC(v, 6)
 }
 
 /** Nix's canonPath for run-time paths: collapse `//`, `.` and `..`; no trailing slash. */
