@@ -14,7 +14,7 @@ import { compareVersions, parseDrvName, splitVersion } from './versions.js'
 import type { PosIdx } from './source.js'
 import {
   AttrsBuilder, EMPTY_ATTRS, Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp,
-  byteCompare, mkString, normInt, typeOf, takeContext, finishString, discardContext,
+  byteCompare, mkString, normInt, typeOf, takeContext, finishString, discardContext, sameList,
   type Lazy, type Value,
 } from './values.js'
 
@@ -380,11 +380,15 @@ export function registerBuiltins(st: EvalState): void {
     const list = st.forceList(l!, pos)
     const out: Lazy[] = []
     for (let i = 0; i < list.length; i++) if (st.forceBool(st.call1(fn, list[i]!, pos), pos)) out.push(list[i]!)
-    return out.length === list.length ? list : out
+    return out.length === list.length ? sameList(list) : out
   })
   prim('concatLists', 1, ([l], pos) => {
+    const lists = st.forceList(l!, pos).map((x) => st.forceList(x, pos))
+    // one non-empty list is passed on, as Nix does
+    const nonEmpty = lists.filter((x) => x.length > 0)
+    if (nonEmpty.length === 1) return sameList(nonEmpty[0]!)
     const out: Lazy[] = []
-    for (const x of st.forceList(l!, pos)) for (const y of st.forceList(x, pos)) out.push(y)
+    for (const x of lists) for (const y of x) out.push(y)
     return out
   })
   prim('concatMap', 2, ([f, l], pos) => {
@@ -688,7 +692,9 @@ export function registerBuiltins(st: EvalState): void {
 
 function toIntChecked(x: number): number | bigint {
   if (Number.isSafeInteger(x)) return x
-  return normInt(BigInt(Math.trunc(x)))
+  // out of range (or NaN): what x86's conversion gives, and so Nix 2.8
+  if (!(x >= -(2 ** 63) && x < 2 ** 63)) return -9223372036854775808n
+  return normInt(BigInt(x))
 }
 
 

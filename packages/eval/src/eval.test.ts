@@ -30,6 +30,13 @@ const CASES: Array<[string, string]> = [
   ['{ a = 1; } // { b = 2; } // { a = 3; }', '{ a = 3; b = 2; }'],
   ['let f = {a, b ? 1}: a; in [ (builtins.functionArgs f) (builtins.functionArgs f) ]', '[ { a = false; b = true; } { a = false; b = true; } ]'],
   ['let a = { x = 1; }; in [ (a // a) a (a // { }) ]', '[ { x = 1; } { x = 1; } «repeated» ]'],
+  // lists passed on unchanged are the same list, except lists of one or two elements (Nix keeps
+  // those inside the value it copies)
+  ['let w = [ 1 2 3 ]; v = [ 1 2 ]; in [ w (w ++ [ ]) ([ ] ++ w) (builtins.filter (x: true) w) (builtins.concatLists [ [ ] w ]) v (v ++ [ ]) (builtins.concatLists [ v ]) ]',
+    '[ [ 1 2 3 ] «repeated» «repeated» «repeated» «repeated» [ 1 2 ] [ 1 2 ] [ 1 2 ] ]'],
+  // version components beyond a C int are not numbers; floats beyond 64 bits floor to INT64_MIN (x86)
+  ['[ (builtins.compareVersions "2147483648" "1") (builtins.compareVersions "2147483647" "1") (builtins.floor 1.0e19) (builtins.ceil (-1.0e19)) ]',
+    '[ -1 1 -9223372036854775808 -9223372036854775808 ]'],
   ['[ (builtins.unsafeGetAttrPos "a" (builtins.mapAttrs (n: v: v) { a = 1; })) (builtins.unsafeGetAttrPos "a" (builtins.removeAttrs { a = 1; b = 2; } [ "b" ])).column ]', '[ null 131 ]'],
   ['let f = y: { x = y; }; a = f 1; b = f 2; in [ (a // b) b ]', '[ { x = 2; } { x = 2; } ]'],
   // `//` merges sorted names; later sets win, positions follow the winning definition

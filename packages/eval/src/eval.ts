@@ -10,7 +10,7 @@ import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { resolvePos, showPos, type PosIdx } from './source.js'
 import {
   Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk,
-  forceThunk, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN,
+  forceThunk, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList,
   type Code, type Env, type LambdaInfo, type Lazy, type Value,
 } from './values.js'
 
@@ -848,8 +848,8 @@ export class Evaluator {
         return (env) => {
           const x = this.forceList(a(env), pos)
           const y = this.forceList(b(env), pos)
-          if (x.length === 0) return y
-          if (y.length === 0) return x
+          if (x.length === 0) return sameList(y)
+          if (y.length === 0) return sameList(x)
           return x.concat(y)
         }
       }

@@ -412,6 +412,15 @@ export type Value =
 
 export type Lazy = Value | Thunk
 
+/**
+ * A list passed on unchanged (`l ++ [ ]`, `filter` keeping all), as Nix passes it: the same list,
+ * except that Nix keeps lists of one or two elements inside the value it copies, so printing does
+ * not see those as the same list («repeated»).
+ */
+export function sameList(l: Lazy[]): Lazy[] {
+  return l.length <= 2 ? l.slice() : l
+}
+
 /** Nix's type name as `builtins.typeOf` returns it. */
 export function typeOf(v: Value): string {
   if (v === null) return 'null'

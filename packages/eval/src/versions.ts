@@ -12,8 +12,11 @@ function nextComponent(s: string, p: number): [string, number] {
   return [c, p]
 }
 
+/** A numeric component, as Nix reads it: into a C `int`, so beyond 2^31 - 1 it is not a number. */
 function toInt(c: string): number | undefined {
-  return /^[0-9]+$/.test(c) ? Number(c) : undefined
+  if (!/^[0-9]+$/.test(c)) return undefined
+  const n = Number(c)
+  return n <= 2147483647 ? n : undefined
 }
 
 function componentsLT(c1: string, c2: string): boolean {
