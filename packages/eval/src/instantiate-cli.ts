@@ -43,6 +43,7 @@ export function watchForLargeSources(io: EvalIO, onLarge: () => void): EvalIO {
 function keepYoungGenerationSmall(): void {
   process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1')
 }
+
 const PROG = 'instantiate'
 const VERSION = '0.1.0'
 
