@@ -230,7 +230,8 @@ export function registerBuiltins(st: EvalState): void {
     const b = new AttrsBuilder()
     for (const x of list) {
       const e = st.forceAttrs(x, pos)
-      const name = st.forceStringNoCtx(requireAttr('listToAttrs', 'name', e, pos), pos)
+      // (a name that is not a string is reported where the `name` attribute is, as in Nix)
+      const name = st.forceStringNoCtx(requireAttr('listToAttrs', 'name', e, pos), e.posOf('name'))
       // the first definition of a name wins; only it needs a value
       const slot = e.shape.slotOf('value')
       if (slot === undefined) {

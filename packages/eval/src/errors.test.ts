@@ -76,6 +76,22 @@ const ERRORS: Array<[string, string, string]> = [
 `],
   ['type error of ! (no position)', 'let f = x: !x; in f 1', `error: value is an integer while a Boolean was expected
 `],
+  ['// and with of something that is not a set (no position)', '{ } // (with 1; x)', `error: value is an integer while a set was expected
+`],
+  ['infinite recursion through a with, where the with names its set', 'let x = with x; y; in x', `error: infinite recursion encountered
+
+       at «string»:1:14:
+
+            1| let x = with x; y; in x
+             |              ^
+`],
+  ['listToAttrs name that is not a string, at the name attribute', 'builtins.listToAttrs [ { name = 1; value = 2; } ]', `error: value is an integer while a string was expected
+
+       at «string»:1:26:
+
+            1| builtins.listToAttrs [ { name = 1; value = 2; } ]
+             |                          ^
+`],
   ['coercion', '"${1}"', `error: cannot coerce an integer to a string
 
        at «string»:1:2:

@@ -18,9 +18,12 @@ import {
 class Scope {
   readonly up: Scope | null
   readonly names: ReadonlyMap<string, number> | null
-  constructor(up: Scope | null, names: ReadonlyMap<string, number> | null) {
+  /** For a `with`: where its set expression is (forcing it is reported there). */
+  readonly withPos: PosIdx | undefined
+  constructor(up: Scope | null, names: ReadonlyMap<string, number> | null, withPos?: PosIdx) {
     this.up = up
     this.names = names
+    this.withPos = withPos
   }
 }
 
@@ -546,31 +549,36 @@ export class Evaluator {
   }
 
   private resolveVar(name: string, scope: Scope | null, pos: PosIdx):
-  { kind: 'local'; level: number; idx: number } | { kind: 'base'; v: Lazy } | { kind: 'with'; levels: number[] } {
+  { kind: 'local'; level: number; idx: number } | { kind: 'base'; v: Lazy } | { kind: 'with'; levels: number[]; poss: Array<PosIdx | undefined> } {
     const withLevels: number[] = []
+    const withPoss: Array<PosIdx | undefined> = []
     let level = 0
     for (let s = scope; s !== null; s = s.up, level++) {
-      if (s.names === null) { withLevels.push(level); continue }
+      if (s.names === null) { withLevels.push(level); withPoss.push(s.withPos); continue }
       const idx = s.names.get(name)
       if (idx !== undefined) return { kind: 'local', level, idx }
     }
     const b = this.lookupBase(name)
     if (b !== undefined) return { kind: 'base', v: b }
     if (withLevels.length === 0) throw new NixSyntaxError(`undefined variable '${name}'`, pos, 'undefined-variable')
-    return { kind: 'with', levels: withLevels }
+    return { kind: 'with', levels: withLevels, poss: withPoss }
   }
 
   private compileVar(name: string, scope: Scope | null, pos: PosIdx): Code {
     const r = this.resolveVar(name, scope, pos)
     if (r.kind === 'base') return baseVarCode(r.v, pos)
     if (r.kind === 'local') return localVarCode(r.level, r.idx + 1, pos)
-    return withVarCode(this, this.withLookup(name, r.levels, pos), pos)
+    return withVarCode(this, this.withLookup(name, r.levels, r.poss, pos), pos)
   }
 
-  private withLookup(name: string, levels: number[], pos: PosIdx): LazyCode {
+  private withLookup(name: string, levels: number[], withPoss: Array<PosIdx | undefined>, pos: PosIdx): LazyCode {
     return (env) => {
       for (let i = 0; i < levels.length; i++) {
-        const attrs = this.forceAttrs(envAt(env, levels[i]!)[1] as Lazy, pos)
+        // the set is forced where the `with` names it; one that is not a set is reported
+        // without a position (as in Nix)
+        const scope = this.force(envAt(env, levels[i]!)[1] as Lazy, withPoss[i])
+        if (!(scope instanceof NixAttrs)) throw this.typeError(scope, 'a set', undefined)
+        const attrs = scope
         const v = attrs.get(name)
         if (v !== undefined) return v
       }
@@ -776,7 +784,7 @@ export class Evaluator {
           return body(env2)
         }
       }
-      case 'with': return withCode(this.compileLazy(e.attrs, scope), this.compile(e.body, new Scope(scope, null)))
+      case 'with': return withCode(this.compileLazy(e.attrs, scope), this.compile(e.body, new Scope(scope, null, e.attrs.pos)))
       case 'if': {
         const c = this.compile(e.cond, scope)
         const t = this.compile(e.then, scope)
@@ -838,8 +846,8 @@ export class Evaluator {
       case 'update': {
         const a = this.compile(e.a, scope)
         const b = this.compile(e.b, scope)
-        const pos = e.pos
-        return (env) => this.update(this.forceAttrs(a(env), pos), this.forceAttrs(b(env), pos))
+        // (Nix 2.8 reports an operand that is not a set without a position)
+        return (env) => this.update(this.forceAttrs(a(env), undefined), this.forceAttrs(b(env), undefined))
       }
       case 'concat': {
         const a = this.compile(e.a, scope)
