@@ -92,6 +92,20 @@ const ERRORS: Array<[string, string, string]> = [
             1| builtins.listToAttrs [ { name = 1; value = 2; } ]
              |                          ^
 `],
+  ['arithmetic on a float and a non-number', '1.5 - null', `error: value is null while a float was expected
+
+       at «string»:1:1:
+
+            1| 1.5 - null
+             | ^
+`],
+  ['division: the divisor is checked first, zero before the dividend', 'null / 0', `error: division by zero
+
+       at «string»:1:1:
+
+            1| null / 0
+             | ^
+`],
   ['coercion', '"${1}"', `error: cannot coerce an integer to a string
 
        at «string»:1:2:

@@ -1156,6 +1156,13 @@ export class Evaluator {
   arith(op: '+' | '-' | '*' | '/', x: Value, y: Value, pos: PosIdx | undefined): Value {
     const xi = typeof x === 'number' || typeof x === 'bigint'
     const yi = typeof y === 'number' || typeof y === 'bigint'
+    if (op === '/' && !(xi && yi)) {
+      // as Nix's __div: the divisor first (as a float), then zero, then the dividend
+      const yf = y instanceof NixFloat
+      if (!yi && !yf) throw this.typeError(y, 'a float', pos)
+      if ((yf ? y.v : Number(y)) === 0) throw new NixError('eval', 'division by zero', pos)
+      if (!xi && !(x instanceof NixFloat)) throw this.typeError(x, yf ? 'a float' : 'an integer', pos)
+    }
     if (xi && yi) {
       if (op === '/') {
         if (y === 0 || y === 0n) throw new NixError('eval', 'division by zero', pos)
@@ -1181,8 +1188,9 @@ export class Evaluator {
       if (Number.isNaN(r)) r = Number.isNaN(a) ? a : Number.isNaN(b) ? b : NEGATIVE_NAN
       return new NixFloat(r)
     }
+    // as Nix's __sub/__mul: floats when either operand is a float, the left operand first
     const bad = xi || xf ? y : x
-    throw this.typeError(bad, 'an integer', pos)
+    throw this.typeError(bad, xf || yf ? 'a float' : 'an integer', pos)
   }
 
   /** `builtins.lessThan` / `<`: numbers, strings, paths and lists (lexicographically). */
