@@ -4,6 +4,7 @@
  * registered but answer "not supported yet" until the store exists.
  */
 import { digest, digestHex, nix32, type HashAlgo } from './hash-lazy.js'
+import { showId } from './ast.js'
 import { NixError } from './errors.js'
 import type { EvalState } from './state.js'
 import { forceDeep, printValue, toJSON, toXML } from './print.js'
@@ -48,6 +49,19 @@ function requireAttr(funcName: string, name: string, set: NixAttrs, pos: PosIdx 
   const origin = set.shape.origin
   if (origin === undefined) throw new NixError('type', msg, pos)
   throw new NixError('type', msg, origin).addTrace(`while invoking '${funcName}'`, pos)
+}
+
+/** Where a value comes from, for a message (Nix's `determinePos`): a function's or a set literal's position. */
+function positionOf(v: Value, fallback: PosIdx | undefined): PosIdx | undefined {
+  if (v instanceof Lambda) return v.info.pos
+  if (v instanceof NixAttrs) return v.shape.origin ?? fallback
+  return fallback
+}
+
+/** A store path: `<store>/<32 base-32 chars>-<name>`, nothing below it. */
+function isStorePath(p: string, storeDir: string): boolean {
+  if (!p.startsWith(`${storeDir}/`)) return false
+  return /^[0-9a-df-np-sv-z]{32}-[a-zA-Z0-9+\-._?=]+$/.test(p.slice(storeDir.length + 1))
 }
 
 /** Stable merge sort that only uses `lt`, calling it once per comparison (like std::stable_sort). */
@@ -137,13 +151,9 @@ export function registerBuiltins(st: EvalState): void {
   prim('sub', 2, ([a, b], pos) => st.arith('-', F(a!, pos), F(b!, pos), pos))
   prim('mul', 2, ([a, b], pos) => st.arith('*', F(a!, pos), F(b!, pos), pos))
   prim('div', 2, ([a, b], pos) => {
-    const x = F(a!, pos); const y = F(b!, pos)
-    // type-check first, as prim_div forces both to numbers
-    for (const v of [x, y]) {
-      if (!(typeof v === 'number' || typeof v === 'bigint' || v instanceof NixFloat)) throw st.typeError(v, 'a float', pos)
-    }
-    const zero = y instanceof NixFloat ? y.v === 0 : y === 0 || y === 0n
-    if (zero) throw new NixError('eval', 'division by zero', pos)
+    // both forced first; then the checks in Nix's order (see `arith`)
+    const x = F(a!, pos)
+    const y = F(b!, pos)
     return st.arith('/', x, y, pos)
   })
   const bitop = (name: string, f: (x: bigint, y: bigint) => bigint): void =>
@@ -206,7 +216,10 @@ export function registerBuiltins(st: EvalState): void {
     const set = st.forceAttrs(s!, pos)
     return F(requireAttr('getAttr', name, set, pos), pos)
   })
-  prim('hasAttr', 2, ([n, s], pos) => st.forceAttrs(s!, pos).has(st.forceStringNoCtx(n!, pos)))
+  prim('hasAttr', 2, ([n, s], pos) => {
+    const name = st.forceStringNoCtx(n!, pos)
+    return st.forceAttrs(s!, pos).has(name)
+  })
   prim('unsafeGetAttrPos', 2, ([n, s], pos) => {
     const name = st.forceStringNoCtx(n!, pos)
     const set = st.forceAttrs(s!, pos)
@@ -295,10 +308,12 @@ export function registerBuiltins(st: EvalState): void {
     return new NixAttrs(set.shape.withoutPositions(), vals)
   })
   prim('zipAttrsWith', 2, ([f, l], pos) => {
-    const fn = F(f!, pos)
+    const fn = st.forceFunction(f!, pos)
     const acc = new Map<string, Lazy[]>()
     for (const x of st.forceList(l!, pos)) {
-      const set = st.forceAttrs(x, pos)
+      const set = F(x, pos)
+      // (as Nix 2.8: no position, a frame for the call)
+      if (!(set instanceof NixAttrs)) throw st.typeError(set, 'a set', undefined).addTrace("while invoking 'zipAttrsWith'", pos)
       for (const k of set.keys()) {
         let arr = acc.get(k)
         if (arr === undefined) acc.set(k, arr = [])
@@ -359,8 +374,9 @@ export function registerBuiltins(st: EvalState): void {
     return list.slice(1)
   })
   prim('elemAt', 2, ([l, n], pos) => {
-    const list = st.forceList(l!, pos)
+    // (the index first, as in Nix)
     const i = st.forceInt(n!, pos)
+    const list = st.forceList(l!, pos)
     if (typeof i !== 'number' || i < 0 || i >= list.length) throw new NixError('eval', `list index ${i} is out of bounds`, pos)
     return F(list[i]!, pos)
   })
@@ -377,7 +393,7 @@ export function registerBuiltins(st: EvalState): void {
     return out
   })
   prim('filter', 2, ([f, l], pos) => {
-    const fn = F(f!, pos)
+    const fn = st.forceFunction(f!, pos)
     const list = st.forceList(l!, pos)
     const out: Lazy[] = []
     for (let i = 0; i < list.length; i++) if (st.forceBool(st.call1(fn, list[i]!, pos), pos)) out.push(list[i]!)
@@ -393,17 +409,19 @@ export function registerBuiltins(st: EvalState): void {
     return out
   })
   prim('concatMap', 2, ([f, l], pos) => {
-    const fn = F(f!, pos)
+    const fn = st.forceFunction(f!, pos)
     const out: Lazy[] = []
     const list = st.forceList(l!, pos)
     for (let i = 0; i < list.length; i++) {
-      const ys = st.forceList(st.call1(fn, list[i]!, pos), pos)
+      const ys = st.call1(fn, list[i]!, pos)
+      // (as Nix 2.8: at the result's or else the function's position, with a frame for the call)
+      if (!Array.isArray(ys)) throw st.typeError(ys, 'a list', positionOf(ys, positionOf(fn, pos))).addTrace("while invoking 'concatMap'", pos)
       for (let j = 0; j < ys.length; j++) out.push(ys[j]!)
     }
     return out
   })
   prim("foldl'", 3, ([f, z, l], pos) => {
-    const fn = F(f!, pos)
+    const fn = st.forceFunction(f!, pos)
     const list = st.forceList(l!, pos)
     let acc: Lazy = z!
     if (list.length === 0) return F(acc, pos)
@@ -419,30 +437,30 @@ export function registerBuiltins(st: EvalState): void {
     return out
   })
   prim('all', 2, ([f, l], pos) => {
-    const fn = F(f!, pos)
+    const fn = st.forceFunction(f!, pos)
     for (const x of st.forceList(l!, pos)) if (!st.forceBool(st.call1(fn, x, pos), pos)) return false
     return true
   })
   prim('any', 2, ([f, l], pos) => {
-    const fn = F(f!, pos)
+    const fn = st.forceFunction(f!, pos)
     for (const x of st.forceList(l!, pos)) if (st.forceBool(st.call1(fn, x, pos), pos)) return true
     return false
   })
   prim('sort', 2, ([f, l], pos) => {
-    const fn = F(f!, pos)
+    const fn = st.forceFunction(f!, pos)
     const list = st.forceList(l!, pos)
     for (const x of list) F(x, pos)
     return mergeSort(list, (a, b) => st.forceBool(st.call2(fn, a, b, pos), pos))
   })
   prim('partition', 2, ([f, l], pos) => {
-    const fn = F(f!, pos)
+    const fn = st.forceFunction(f!, pos)
     const right: Lazy[] = []
     const wrong: Lazy[] = []
     for (const x of st.forceList(l!, pos)) (st.forceBool(st.call1(fn, x, pos), pos) ? right : wrong).push(x)
     return attrsOf([['right', right], ['wrong', wrong]])
   })
   prim('groupBy', 2, ([f, l], pos) => {
-    const fn = F(f!, pos)
+    const fn = st.forceFunction(f!, pos)
     const m = new Map<string, Lazy[]>()
     for (const x of st.forceList(l!, pos)) {
       const k = st.forceStringNoCtx(st.call1(fn, x, pos), pos)
@@ -523,12 +541,7 @@ export function registerBuiltins(st: EvalState): void {
     // no match: Nix returns the subject itself (context included)
     return re.split(st.forceStr(s!, pos)) ?? [s!]
   })
-  prim('splitVersion', 1, ([s], pos) => {
-    const ctx = takeContext()
-    const parts = splitVersion(st.coerceToString(s!, pos, ctx, false, true))
-    discardContext(ctx)
-    return parts
-  })
+  prim('splitVersion', 1, ([s], pos) => splitVersion(st.forceStringNoCtx(s!, pos)))
   prim('compareVersions', 2, ([a, b], pos) => compareVersions(st.forceStringNoCtx(a!, pos), st.forceStringNoCtx(b!, pos)))
   prim('parseDrvName', 1, ([s], pos) => {
     const [name, version] = parseDrvName(st.forceStringNoCtx(s!, pos))
@@ -552,14 +565,14 @@ export function registerBuiltins(st: EvalState): void {
   prim('hashString', 2, ([a, s], pos) => {
     const algo = st.forceStringNoCtx(a!, pos)
     const h = HASH_ALGOS[algo]
-    if (h === undefined) throw new NixError('eval', `unknown hash algorithm '${algo}'`, pos)
+    if (h === undefined) throw new NixError('usage', `unknown hash algorithm '${algo}'`)
     const text = st.forceStr(s!, pos)
     return digestHex(h, text)
   })
   prim('hashFile', 2, ([a, p], pos) => {
     const algo = st.forceStringNoCtx(a!, pos)
     const h = HASH_ALGOS[algo]
-    if (h === undefined) throw new NixError('eval', `unknown hash algorithm '${algo}'`, pos)
+    if (h === undefined) throw new NixError('usage', `unknown hash algorithm '${algo}'`)
     const path = st.realisePath(p!, pos)
     return digestHex(h, st.io.readFileBytes(path, pos))
   })
@@ -605,21 +618,30 @@ export function registerBuiltins(st: EvalState): void {
     const ctx = new Set<string>()
     const s = st.forceStr(a!, pos, ctx)
     const set = st.forceAttrs(b!, pos)
-    for (const p of set.keys()) {
-      if (!p.startsWith(st.storeDir + '/')) throw new NixError('eval', `context key '${p}' is not a store path`, pos)
-      const info = st.forceAttrs(set.get(p)!, pos)
-      const path = info.get('path')
-      if (path !== undefined && st.forceBool(path, pos)) ctx.add(p)
-      const all = info.get('allOutputs')
-      if (all !== undefined && st.forceBool(all, pos)) {
-        if (!p.endsWith('.drv')) throw new NixError('eval', `tried to add all-outputs context of ${p}, which is not a derivation, to a string`, pos)
+    // as Nix 2.8: keys in symbol order, errors at the attributes, names shown as identifiers
+    const order = set.shape.symbolOrder()
+    for (let k = 0; k < order.length; k++) {
+      const slot = order[k]!
+      const p = set.shape.names[slot]!
+      const keyPos = set.shape.pos[slot]
+      if (!isStorePath(p, st.storeDir)) throw new NixError('eval', `Context key '${showId(p)}' is not a store path`, keyPos)
+      const info = st.forceAttrs(set.vals[slot]!, keyPos)
+      const field = (name: string): [Lazy, PosIdx | undefined] | undefined => {
+        const i = info.shape.slotOf(name)
+        return i === undefined ? undefined : [info.vals[i]!, info.shape.pos[i]]
+      }
+      const path = field('path')
+      if (path !== undefined && st.forceBool(path[0], path[1])) ctx.add(p)
+      const all = field('allOutputs')
+      if (all !== undefined && st.forceBool(all[0], all[1])) {
+        if (!p.endsWith('.drv')) throw new NixError('eval', `Tried to add all-outputs context of ${showId(p)}, which is not a derivation, to a string`, keyPos)
         ctx.add(`=${p}`)
       }
-      const outs = info.get('outputs')
+      const outs = field('outputs')
       if (outs !== undefined) {
-        const list = st.forceList(outs, pos)
-        if (list.length > 0 && !p.endsWith('.drv')) throw new NixError('eval', `tried to add derivation output context of ${p}, which is not a derivation, to a string`, pos)
-        for (const o of list) ctx.add(`!${st.forceStringNoCtx(o, pos)}!${p}`)
+        const list = st.forceList(outs[0], outs[1])
+        if (list.length > 0 && !p.endsWith('.drv')) throw new NixError('eval', `Tried to add derivation output context of ${showId(p)}, which is not a derivation, to a string`, keyPos)
+        for (let i = 0; i < list.length; i++) ctx.add(`!${st.forceStringNoCtx(list[i]!, outs[1])}!${p}`)
       }
     }
     return str(s, ctx)

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { NixError, runInstantiate } from './index.js'
+import { seededRandom } from '@tsnix/test-kit'
+import { NixAttrs, NixError, PrimOp, evalString, force, runInstantiate } from './index.js'
 import { filterLogMessage } from './log.js'
 
 const hasNix = (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(`${d}/nix-instantiate`))
@@ -228,11 +229,37 @@ describe('error messages as Nix prints them', () => {
   })
 })
 
+/** Builtins called with wrong arguments: which argument is checked first, and how it is reported. */
+function badCalls(seed: number, n: number): string[] {
+  const { value } = evalString('builtins')
+  const skip = /^(fetch|derivation|toFile|filterSource|path$|storePath|getEnv|currentTime|trace|read|pathExists|import|scopedImport|hashFile|findFile|placeholder|toPath|unsafeGetAttrPos|abort|throw|addErrorContext)/
+  const calls: string[] = []
+  const pool = ['1', '"a"', '[ 1 ]', '{ a = 1; }', '(x: x)', 'null', '1.5']
+  const rand = seededRandom(seed)
+  const pick = (): string => pool[Math.floor(rand() * pool.length)]!
+  const set = value as NixAttrs
+  for (const name of set.keys()) {
+    const f = force(set.get(name)!)
+    if (!(f instanceof PrimOp) || f.arity < 2 || skip.test(name)) continue
+    calls.push(`builtins.${name} ${Array.from({ length: f.arity }, pick).join(' ')}`)
+  }
+  return calls.filter(() => rand() < n)
+}
+
 describe.skipIf(!hasNix)('error messages against real nix-instantiate', () => {
+  const nixStderr = (expr: string, flags: string[] = []): { stderr: string; status: number | null } =>
+    spawnSync('nix-instantiate', ['--eval', ...flags, '-E', expr], { cwd: '/tmp', encoding: 'utf8', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
   it.each(ERRORS.filter(([n]) => n !== 'stack overflow'))('%s', (_name, expr) => {
-    const nix = spawnSync('nix-instantiate', ['--eval', '-E', expr], { cwd: '/tmp', encoding: 'utf8', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
+    const nix = nixStderr(expr)
     const ours = run(expr)
     expect(ours.exitCode).toBe(nix.status)
     expect(ours.stderr).toBe(nix.stderr)
+  })
+  it('reports builtins called with wrong arguments as Nix does (seeded)', () => {
+    for (const expr of [...badCalls(5, 0.5), 'builtins.concatMap (x: x) [ 1 ]', 'builtins.zipAttrsWith (x: x) [ 1 ]', 'builtins.appendContext "a" { "/nix/store/abc" = { path = true; }; }']) {
+      const nix = nixStderr(expr, ['--strict', '--show-trace'])
+      const ours = run(expr, ['--show-trace'])
+      expect({ expr, stderr: ours.stderr }).toEqual({ expr, stderr: nix.stderr })
+    }
   })
 })

@@ -4,6 +4,8 @@ import { resolvePos, type Pos, type PosIdx } from './source.js'
 export type NixErrorCode =
   | 'syntax' | 'undefined-variable' | 'type' | 'thrown' | 'assertion' | 'abort'
   | 'missing-attribute' | 'missing-argument' | 'infinite-recursion' | 'stack-overflow' | 'eval'
+  /** A bad argument Nix treats as a usage error (an unknown hash algorithm). */
+  | 'usage'
 
 /** One "… while evaluating" frame of an error trace. */
 export interface TraceFrame {
@@ -148,5 +150,7 @@ export function formatNixError(err: NixError, showTrace = false): string {
   }
   body = body.replace(/\s+$/, '')
   const lines = body.split('\n')
-  return lines.map((line, i) => (i === 0 ? `error: ${line}` : `       ${line}`).replace(/\s+$/, '')).join('\n')
+  const text = lines.map((line, i) => (i === 0 ? `error: ${line}` : `       ${line}`).replace(/\s+$/, '')).join('\n')
+  // (Nix 2.8 prints a usage error this way, whatever the program)
+  return err.code === 'usage' ? `${text}\nTry 'nix-instantiate --help' for more information.` : text
 }
