@@ -184,5 +184,8 @@ describe('JSON output', () => {
     expect(r.exitCode).toBe(1)
     expect(r.stdout).toBe('{"a":}')
     expect(r.stderr.split('\n')[0]).toBe('error: cannot convert a thunk to JSON')
+    // what builtins make lazily is a function application in Nix's words
+    const app = runInstantiate({ mode: 'eval', output: 'json', fromArgs: true, items: ['builtins.genList (x: x) 2'] })
+    expect([app.stdout, app.stderr.split('\n')[0]]).toEqual(['[]', 'error: cannot convert a function application to JSON'])
   })
 })

@@ -291,6 +291,11 @@ export class Evaluator {
   /** Code of application thunks `f a b`: `e` holds f, `v` holds [a, b]. */
   private readonly apply2 = ((f: Value, t: Thunk): Value => this.call(f, t.v as Lazy[], undefined)) as unknown as Code
 
+  /** Whether an unevaluated thunk is a builtin's lazy call (what Nix calls a function application). */
+  isApplication(t: Thunk): boolean {
+    return t.c === this.apply1 || t.c === this.apply2
+  }
+
   /** A lazy `f a` (one allocation). */
   app1(f: Value, a: Lazy): Thunk {
     const t = new Thunk(this.apply1, f)

@@ -211,7 +211,7 @@ export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: PosIdx
       if (x0.c === null) x = x0.v
       else if (strict) x = state.force(x0, p)
       else {
-        const err = new NixError('type', 'cannot convert a thunk to JSON', p)
+        const err = new NixError('type', `cannot convert ${state.isApplication(x0) ? 'a function application' : 'a thunk'} to JSON`, p)
         err.addTrace('message for the trace', p)
         throw err
       }
