@@ -100,6 +100,17 @@ describe('parser', () => {
       expect((err as NixSyntaxError).pos?.toString()).toBe('(string):1:9')
     }
   })
+  it('takes let after a function, or in a list, as the legacy let { … }, as bison does', () => {
+    expect(() => parse(src('f let x'))).toThrow("syntax error, unexpected ID, expecting '{'")
+    expect(() => parse(src('[ let x = 1; in x ]'))).toThrow("syntax error, unexpected ID, expecting '{'")
+    expect(show('x: x let { body = 1; }')).toBe('(x: (x (rec { body = 1; }).body))')
+  })
+  it('positions the or of e or where e starts', () => {
+    // `f x or` is `f (x or)`, and `x or` is `x` applied to the variable `or`
+    const e = parse(src('  f x or')) as { k: 'call'; args: Array<{ args: Array<{ k: string; pos: number }> }> }
+    const orVar = e.args[0]!.args[0]!
+    expect([orVar.k, resolvePos(orVar.pos)?.toString()]).toEqual(['var', '(string):1:5'])
+  })
   it('reports duplicate attributes and formals', () => {
     expect(() => parse(src('{ a = 1; a = 2; }'))).toThrow("attribute 'a' already defined at (string):1:3")
     expect(() => parse(src('{ a.b = 1; a = 2; }'))).toThrow("attribute 'a' already defined at (string):1:3")

@@ -314,10 +314,10 @@ class Parser {
   private startsSelect(t: Token): boolean {
     switch (t.t) {
       case 'ID': case 'INT': case 'FLOAT': case '"': case 'IND_OPEN': case 'PATH': case 'HPATH':
-      case 'SPATH': case 'URI': case '(': case 'rec': case '{': case '[':
+      // (`let` here can only be the legacy `let { … }`: like bison, decide on `let` alone, so
+      // `f let x` fails expecting '{')
+      case 'SPATH': case 'URI': case '(': case 'rec': case '{': case '[': case 'let':
         return true
-      case 'let':
-        return this.peek(1).t === '{'
       default:
         return false
     }
@@ -350,8 +350,9 @@ class Parser {
       return { k: 'select', e, path, def: undefined, pos: p }
     }
     if (this.peek().t === 'or') {
-      const orTok = this.next()
-      return { k: 'call', fn: e, args: [{ k: 'var', name: 'or', pos: this.pos(orTok) }], pos: p }
+      // `e or` is `e` applied to a variable `or`, positioned (as in Nix) where `e` starts
+      this.next()
+      return { k: 'call', fn: e, args: [{ k: 'var', name: 'or', pos: p }], pos: p }
     }
     return e
   }
