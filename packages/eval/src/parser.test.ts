@@ -105,6 +105,9 @@ describe('parser', () => {
     expect(() => parse(src('[ let x = 1; in x ]'))).toThrow("syntax error, unexpected ID, expecting '{'")
     expect(show('x: x let { body = 1; }')).toBe('(x: (x (rec { body = 1; }).body))')
   })
+  it('chains ? (its right side is an attribute path), as Nix 2.8 does', () => {
+    expect(show('x: x ? a ? b.c')).toBe('(x: ((((x) ? a)) ? b.c))')
+  })
   it('positions the or of e or where e starts', () => {
     // `f x or` is `f (x or)`, and `x or` is `x` applied to the variable `or`
     const e = parse(src('  f x or')) as { k: 'call'; args: Array<{ args: Array<{ k: string; pos: number }> }> }

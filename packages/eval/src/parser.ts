@@ -279,8 +279,10 @@ class Parser {
       this.next()
       const p = this.pos(start)
       if (opTok.t === '?') {
+        // `e ? a.b`: the right side is an attribute path, not an expression, so `?` chains
+        // (`x ? a ? b` is `(x ? a) ? b` in Nix's grammar, whatever its %nonassoc says)
         left = { k: 'has', e: left, path: this.parseAttrPath(), pos: p }
-        lastNonAssoc = op.prec
+        lastNonAssoc = -1
         continue
       }
       const rhsStart = this.peek()
