@@ -105,6 +105,10 @@ describe('parser', () => {
     expect(() => parse(src('[ let x = 1; in x ]'))).toThrow("syntax error, unexpected ID, expecting '{'")
     expect(show('x: x let { body = 1; }')).toBe('(x: (x (rec { body = 1; }).body))')
   })
+  it('calls a character the grammar does not know an invalid token, as bison does', () => {
+    expect(() => parse(src('1 %'))).toThrow('syntax error, unexpected invalid token, expecting end of file')
+    expect(() => parse(src('1 }'))).toThrow("syntax error, unexpected '}', expecting end of file")
+  })
   it('chains ? (its right side is an attribute path), as Nix 2.8 does', () => {
     expect(show('x: x ? a ? b.c')).toBe('(x: ((((x) ? a)) ? b.c))')
   })

@@ -45,10 +45,14 @@ const TOKEN_NAMES: Partial<Record<TokenKind, string>> = {
   '||': 'OR', '->': 'IMPL', '//': 'UPDATE', '++': 'CONCAT',
 }
 
+/** The characters Nix's grammar names as tokens; bison calls any other character "invalid token". */
+const GRAMMAR_CHARS = new Set('{}()[];:.,@?=<>+-*/!"')
+
 function tokenName(t: Token): string {
   const n = TOKEN_NAMES[t.t]
   if (n !== undefined) return n
-  return `'${t.t === 'CHAR' ? t.v : t.t}'`
+  if (t.t === 'CHAR') return GRAMMAR_CHARS.has(t.v) ? `'${t.v}'` : 'invalid token'
+  return `'${t.t}'`
 }
 
 /** Nix's absPath + canonPath for path literals: resolve against `base`, drop `.`/`..`/`//`. */
