@@ -47,6 +47,8 @@ const ERRORS: Array<[string, string, string]> = [
 `],
   ['file that is not a string (no position)', `builtins.readFile ${nulFile}`, `error: the contents of the file '${nulFile}' cannot be represented as a Nix string
 `],
+  ['file that is a directory (no position)', `builtins.readFile ${scratch}`, `error: reading from file: Is a directory
+`],
   // Nix's logger: tabs to 8 columns counted from the start of the message (UTF-8 characters,
   // the indentation of continuation lines included), CRs and escape sequences dropped
   ['logger filtering of the message', 'throw ("a\\tb\\rc\\n\\t\u00e9\\tx" + builtins.fromJSON "\\"\\\\u001b[31mred\\\\u001b[0m \\\\u001b(B\\"")',

@@ -51,7 +51,10 @@ export function nodeIO(env: NodeJS.ProcessEnv = process.env, stderr: (s: string)
       try {
         return fs.readFileSync(latin1(path))
       } catch (err) {
-        throw new NixError('eval', `opening file '${path}': ${errnoText(err as NodeJS.ErrnoException)}`)
+        const e = err as NodeJS.ErrnoException
+        // a directory opens, and then fails to read (as Nix reports it)
+        if (e.code === 'EISDIR') throw new NixError('eval', `reading from file: ${errnoText(e)}`)
+        throw new NixError('eval', `opening file '${path}': ${errnoText(e)}`)
       }
     },
     pathExists(path) {
