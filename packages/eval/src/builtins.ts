@@ -64,28 +64,104 @@ function isStorePath(p: string, storeDir: string): boolean {
   return /^[0-9a-df-np-sv-z]{32}-[a-zA-Z0-9+\-._?=]+$/.test(p.slice(storeDir.length + 1))
 }
 
-/** Stable merge sort that only uses `lt`, calling it once per comparison (like std::stable_sort). */
-function mergeSort<T>(xs: T[], lt: (a: T, b: T) => boolean): T[] {
-  if (xs.length < 2) return xs.slice()
-  let src = xs.slice()
-  let dst = new Array<T>(xs.length)
-  for (let width = 1; width < src.length; width *= 2) {
-    for (let lo = 0; lo < src.length; lo += 2 * width) {
-      const mid = Math.min(lo + width, src.length)
-      const hi = Math.min(lo + 2 * width, src.length)
-      let i = lo
-      let j = mid
-      let k = lo
-      while (i < mid && j < hi) {
-        if (lt(src[j]!, src[i]!)) dst[k++] = src[j++]!
-        else dst[k++] = src[i++]!
-      }
-      while (i < mid) dst[k++] = src[i++]!
-      while (j < hi) dst[k++] = src[j++]!
+/**
+ * `builtins.sort` as Nix 2.8 sorts: libstdc++'s `std::stable_sort` with its temporary buffer
+ * (insertion sort of chunks of 7, merges between the array and the buffer, then one adaptive
+ * merge of the two halves), comparing with `lt` in the same order. A comparator that is not a
+ * strict weak order then gives Nix's order too.
+ */
+function stableSort<T>(xs: readonly T[], lt: (a: T, b: T) => boolean): T[] {
+  const a = xs.slice()
+  const n = a.length
+  if (n < 2) return a
+  const buffer = new Array<T>(n)
+  const middle = (n + 1) >> 1
+  mergeSortWithBuffer(a, 0, middle, buffer, lt)
+  mergeSortWithBuffer(a, middle, n, buffer, lt)
+  mergeAdaptive(a, 0, middle, n, buffer, lt)
+  return a
+}
+
+const CHUNK = 7
+
+function insertionSort<T>(a: T[], first: number, last: number, lt: (a: T, b: T) => boolean): void {
+  for (let i = first + 1; i < last; i++) {
+    const v = a[i]!
+    if (lt(v, a[first]!)) {
+      for (let k = i; k > first; k--) a[k] = a[k - 1]!
+      a[first] = v
+    } else {
+      let k = i
+      while (lt(v, a[k - 1]!)) { a[k] = a[k - 1]!; k-- }
+      a[k] = v
     }
-    ;[src, dst] = [dst, src]
   }
-  return src
+}
+
+/** Merge [i1, e1) and [i2, e2) of `from` into `to` from `out`; the left side wins ties. */
+function moveMerge<T>(from: T[], i1: number, e1: number, i2: number, e2: number, to: T[], out: number, lt: (a: T, b: T) => boolean): number {
+  while (i1 < e1 && i2 < e2) to[out++] = lt(from[i2]!, from[i1]!) ? from[i2++]! : from[i1++]!
+  while (i1 < e1) to[out++] = from[i1++]!
+  while (i2 < e2) to[out++] = from[i2++]!
+  return out
+}
+
+function mergeSortLoop<T>(from: T[], first: number, last: number, to: T[], out: number, step: number, lt: (a: T, b: T) => boolean): void {
+  const two = 2 * step
+  while (last - first >= two) {
+    out = moveMerge(from, first, first + step, first + step, first + two, to, out, lt)
+    first += two
+  }
+  const s = Math.min(last - first, step)
+  moveMerge(from, first, first + s, first + s, last, to, out, lt)
+}
+
+function mergeSortWithBuffer<T>(a: T[], first: number, last: number, buffer: T[], lt: (a: T, b: T) => boolean): void {
+  const len = last - first
+  for (let c = first; ; c += CHUNK) {
+    if (last - c < CHUNK) { insertionSort(a, c, last, lt); break }
+    insertionSort(a, c, c + CHUNK, lt)
+  }
+  let step = CHUNK
+  while (step < len) {
+    mergeSortLoop(a, first, last, buffer, 0, step, lt)
+    step *= 2
+    mergeSortLoop(buffer, 0, len, a, first, step, lt)
+    step *= 2
+  }
+}
+
+/** Merge the sorted runs [first, middle) and [middle, last) through the buffer. */
+function mergeAdaptive<T>(a: T[], first: number, middle: number, last: number, buffer: T[], lt: (a: T, b: T) => boolean): void {
+  const len1 = middle - first
+  const len2 = last - middle
+  if (len1 <= len2) {
+    for (let i = 0; i < len1; i++) buffer[i] = a[first + i]!
+    // forward: the buffered left run against the right run, into place
+    let i1 = 0
+    let i2 = middle
+    let out = first
+    while (i1 < len1 && i2 < last) a[out++] = lt(a[i2]!, buffer[i1]!) ? a[i2++]! : buffer[i1++]!
+    while (i1 < len1) a[out++] = buffer[i1++]!
+  } else {
+    for (let i = 0; i < len2; i++) buffer[i] = a[middle + i]!
+    // backward: the left run against the buffered right run, from the end
+    if (len1 === 0 || len2 === 0) return
+    let l1 = middle - 1
+    let l2 = len2 - 1
+    let out = last
+    for (;;) {
+      if (lt(buffer[l2]!, a[l1]!)) {
+        a[--out] = a[l1]!
+        if (l1 === first) { while (l2 >= 0) a[--out] = buffer[l2--]!; return }
+        l1--
+      } else {
+        a[--out] = buffer[l2]!
+        if (l2 === 0) return
+        l2--
+      }
+    }
+  }
 }
 
 /** Nix's baseNameOf on a string. */
@@ -450,7 +526,7 @@ export function registerBuiltins(st: EvalState): void {
     const fn = st.forceFunction(f!, pos)
     const list = st.forceList(l!, pos)
     for (const x of list) F(x, pos)
-    return mergeSort(list, (a, b) => st.forceBool(st.call2(fn, a, b, pos), pos))
+    return stableSort(list, (a, b) => st.forceBool(st.call2(fn, a, b, pos), pos))
   })
   prim('partition', 2, ([f, l], pos) => {
     const fn = st.forceFunction(f!, pos)

@@ -188,6 +188,20 @@ describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json',
     const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [text], cwd: '/tmp' })
     expect(Buffer.from(ours.stdout, 'latin1').toString('utf8')).toBe(nix.stdout.toString('utf8'))
   })
+  it('sort with comparators of every kind, strict weak orders or not (seeded)', () => {
+    const rand = seededRandom(77)
+    const cmps = ['a: b: a < b', 'a: b: a <= b', 'a: b: true', 'a: b: false', 'a: b: (a + b) - ((a + b) / 3) * 3 == 0', 'a: b: a / 3 < b / 3']
+    const sorts: string[] = []
+    for (let i = 0; i < 40; i++) {
+      const list = Array.from({ length: Math.floor(rand() * 120) }, () => Math.floor(rand() * 20))
+      sorts.push(`(builtins.sort (${cmps[Math.floor(rand() * cmps.length)]!}) [ ${list.join(' ')} ])`)
+    }
+    const text = `[ ${sorts.join(' ')} ]`
+    const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '-E', text], { cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
+    expect(nix.stderr.toString()).toBe('')
+    const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [text], cwd: '/tmp' })
+    expect(ours.stdout).toBe(nix.stdout.toString('latin1'))
+  })
   it('floats printed by %g and %f, ties included (seeded)', () => {
     // exact binary fractions put many values exactly halfway between two printed ones
     const rand = seededRandom(2026)
