@@ -3,7 +3,7 @@
  * messages. Store-related builtins (derivation, toFile, path, filterSource, storePath…) are
  * registered but answer "not supported yet" until the store exists.
  */
-import { digest, digestHex, nix32, type HashAlgo } from './hash-lazy.js'
+import { digest, digestHex, isStorePath, nix32, type HashAlgo } from './hash-lazy.js'
 import { showId } from './ast.js'
 import { NixError } from './errors.js'
 import type { EvalState } from './state.js'
@@ -56,12 +56,6 @@ function positionOf(v: Value, fallback: PosIdx | undefined): PosIdx | undefined 
   if (v instanceof Lambda) return v.info.pos
   if (v instanceof NixAttrs) return v.shape.origin ?? fallback
   return fallback
-}
-
-/** A store path: `<store>/<32 base-32 chars>-<name>`, nothing below it. */
-function isStorePath(p: string, storeDir: string): boolean {
-  if (!p.startsWith(`${storeDir}/`)) return false
-  return /^[0-9a-df-np-sv-z]{32}-[a-zA-Z0-9+\-._?=]+$/.test(p.slice(storeDir.length + 1))
 }
 
 /**

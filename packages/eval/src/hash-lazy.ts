@@ -3,7 +3,8 @@
  * use: most evaluations hash nothing, and loading `@tsnix/hash` (with node:crypto) at start-up
  * is a tenth of a small evaluation's time. The builtins are synchronous, so the module is
  * fetched with `process.getBuiltinModule` (Node 20.16+ / 22.3+, within `engines`).
- * Nix's base-32 and the default store dir come from `@tsnix/hash/light`, which loads no hashing.
+ * Nix's base-32, the default store dir and store path checks come from `@tsnix/hash/light`,
+ * which loads no hashing.
  */
 
 /** The hash algorithms of Nix (`HashAlgorithm` of `@tsnix/hash`). */
@@ -31,4 +32,4 @@ export function digestHex(algo: HashAlgo, data: string | Uint8Array): string {
   return crypto.createHash(algo).update(bytes).digest('hex')
 }
 
-export { nix32Encode as nix32, DEFAULT_STORE_DIR } from '@tsnix/hash/light'
+export { nix32Encode as nix32, DEFAULT_STORE_DIR, isStorePath } from '@tsnix/hash/light'

@@ -13,3 +13,8 @@ export {
   base64Decode,
 } from './encoding.js'
 export { DEFAULT_STORE_DIR } from './constants.js'
+export {
+  STORE_PATH_HASH_SIZE, HASH_PART_LENGTH, MAX_STORE_PATH_NAME_LENGTH, validateStoreDir, validateStorePathName,
+  parseStorePath, isStorePath, toStorePath, type StorePath,
+} from './store-path-name.js'
+export { StorePathError } from './errors.js'
