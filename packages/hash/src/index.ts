@@ -7,17 +7,9 @@
  * makeStorePath family (Nix src/libstore/store-api.cc, path.cc, content-address.cc).
  * The store directory is always a parameter; it is part of every store path's hash.
  */
-export {
-  NIX32_ALPHABET,
-  nix32Encode,
-  nix32Decode,
-  nix32EncodedLength,
-  base16Encode,
-  base16Decode,
-  base64Encode,
-  base64Decode,
-} from './encoding.js'
-export { HashError, StorePathError, type HashErrorCode, type StorePathErrorCode } from './errors.js'
+// the part that loads no hashing code: encodings, the default store dir, store path checks
+export * from './light.js'
+export { HashError, type HashErrorCode, type StorePathErrorCode } from './errors.js'
 export {
   type HashAlgorithm,
   HASH_ALGORITHMS,
@@ -32,17 +24,7 @@ export {
   hashFile,
   compressHash,
 } from './hash.js'
-export { DEFAULT_STORE_DIR } from './constants.js'
 export {
-  STORE_PATH_HASH_SIZE,
-  HASH_PART_LENGTH,
-  MAX_STORE_PATH_NAME_LENGTH,
-  type StorePath,
-  validateStoreDir,
-  validateStorePathName,
-  parseStorePath,
-  isStorePath,
-  toStorePath,
   makeStorePath,
   makeType,
   makeTextPath,

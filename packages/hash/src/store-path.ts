@@ -4,11 +4,6 @@ import { HashError, StorePathError } from './errors.js'
 import { compressHash, Hash, hashBytes } from './hash.js'
 import { STORE_PATH_HASH_SIZE, isStorePath, validateStoreDir, validateStorePathName } from './store-path-name.js'
 
-export {
-  STORE_PATH_HASH_SIZE, HASH_PART_LENGTH, MAX_STORE_PATH_NAME_LENGTH, validateStoreDir, validateStorePathName,
-  parseStorePath, isStorePath, toStorePath, type StorePath,
-} from './store-path-name.js'
-
 const quote = (s: string): string => JSON.stringify(s)
 
 /**
