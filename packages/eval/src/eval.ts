@@ -36,6 +36,18 @@ interface Binding {
   value: Lazy
 }
 
+/** The environment of a `let` or `rec`: the parent in slot 0, then each binding's value. */
+function bindingsEnv(defs: readonly Binding[], env: Env): Env {
+  const n = defs.length
+  const env2: Env = new Array(n + 1)
+  env2[0] = env
+  for (let i = 0; i < n; i++) {
+    const d = defs[i]!
+    env2[i + 1] = d.c === undefined ? d.value : d.c(d.outer ? env : env2)
+  }
+  return env2
+}
+
 const DUMMY_ENV: Env = [null]
 
 // Code closures are made by module-level functions taking exactly what they capture: a
@@ -684,6 +696,35 @@ export class Evaluator {
     }
   }
 
+  /**
+   * The elements of a list or attrset literal (in slot order `order`, else as given): constants
+   * go into a template of the values, and only the other slots run code (compiled in source
+   * order).
+   */
+  private compileTemplate(es: readonly Expr[], order: readonly number[] | undefined, scope: Scope | null): { template: Lazy[]; slots: number[]; codes: LazyCode[] } {
+    const n = es.length
+    const constants: Array<Lazy | undefined> = new Array(n)
+    const compiled: Array<LazyCode | undefined> = new Array(n)
+    for (let i = 0; i < n; i++) {
+      const c = constantOf(es[i]!)
+      if (c !== undefined) constants[i] = c
+      else compiled[i] = this.compileLazy(es[i]!, scope)
+    }
+    const template: Lazy[] = new Array(n)
+    const slots: number[] = []
+    const codes: LazyCode[] = []
+    for (let k = 0; k < n; k++) {
+      const i = order === undefined ? k : order[k]!
+      const c = compiled[i]
+      template[k] = c === undefined ? constants[i]! : null
+      if (c !== undefined) {
+        slots.push(k)
+        codes.push(c)
+      }
+    }
+    return { template, slots, codes }
+  }
+
   // Helpers that compile lists of expressions with loops, not arrow functions: a closure
   // created in a compile method would put `scope` (or the syntax tree) into the context that
   // every code closure made by that method keeps alive.
@@ -756,17 +797,7 @@ export class Evaluator {
       case 'has': return this.compileHas(e, scope)
       case 'attrs': return this.compileAttrs(e, scope)
       case 'list': {
-        const template: Lazy[] = new Array(e.elems.length)
-        const slots: number[] = []
-        const codes: LazyCode[] = []
-        for (let i = 0; i < e.elems.length; i++) {
-          const c = constantOf(e.elems[i]!)
-          template[i] = c ?? null
-          if (c === undefined) {
-            slots.push(i)
-            codes.push(this.compileLazy(e.elems[i]!, scope))
-          }
-        }
+        const { template, slots, codes } = this.compileTemplate(e.elems, undefined, scope)
         return listCode(template, slots, codes)
       }
       case 'lambda': return this.compileLambda(e, scope)
@@ -778,16 +809,7 @@ export class Evaluator {
         const inner = new Scope(scope, names)
         const defs = this.compileDefs([...e.attrs.attrs.values()], scope, inner)
         const body = this.compile(e.body, inner)
-        const n = defs.length
-        return (env) => {
-          const env2: Env = new Array(n + 1)
-          env2[0] = env
-          for (let j = 0; j < n; j++) {
-            const d = defs[j]!
-            env2[j + 1] = d.c === undefined ? d.value : d.c(d.outer ? env : env2)
-          }
-          return body(env2)
-        }
+        return (env) => body(bindingsEnv(defs, env))
       }
       case 'with': return withCode(this.compileLazy(e.attrs, scope), this.compile(e.body, new Scope(scope, null, e.attrs.pos)))
       case 'if': {
@@ -1019,31 +1041,10 @@ export class Evaluator {
     shape.origin = pos
     const hasDyn = e.dyn.length > 0
     if (!e.rec) {
-      const n = defs.length
       // `{ }`: one empty set per literal, which knows where it is (for messages, as in Nix)
-      if (n === 0 && !hasDyn) return constCode(new NixAttrs(shape, []))
-      // constants go into a template of the values; only the other slots run code
-      const byDef: Array<LazyCode | undefined> = new Array(n)
-      const template: Lazy[] = new Array(n)
-      for (let i = 0; i < n; i++) {
-        const d = defs[i]!.e
-        const c = constantOf(d)
-        if (c !== undefined) template[i] = c
-        else byDef[i] = this.compileLazy(d, scope)
-      }
-      const slots: number[] = []
-      const codes: LazyCode[] = []
-      const sortedTemplate: Lazy[] = new Array(n)
-      for (let k = 0; k < n; k++) {
-        const c = byDef[order[k]!]
-        if (c === undefined) sortedTemplate[k] = template[order[k]!]!
-        else {
-          sortedTemplate[k] = null
-          slots.push(k)
-          codes.push(c)
-        }
-      }
-      return attrsCode(this, shape, sortedTemplate, slots, codes, hasDyn ? this.compileDyn(e.dyn, scope) : undefined)
+      if (defs.length === 0 && !hasDyn) return constCode(new NixAttrs(shape, []))
+      const { template, slots, codes } = this.compileTemplate(defs.map((d) => d.e), order, scope)
+      return attrsCode(this, shape, template, slots, codes, hasDyn ? this.compileDyn(e.dyn, scope) : undefined)
     }
     // the environment holds the attributes in definition order (slot i + 1: definition i)
     const names = new Map<string, number>()
@@ -1056,12 +1057,7 @@ export class Evaluator {
     const dyn = this.compileDyn(e.dyn, inner)
     const n = codes.length
     return (env) => {
-      const env2: Env = new Array(n + 1)
-      env2[0] = env
-      for (let i = 0; i < n; i++) {
-        const d = codes[i]!
-        env2[i + 1] = d.c === undefined ? d.value : d.c(d.outer ? env : env2)
-      }
+      const env2 = bindingsEnv(codes, env)
       const vals: Lazy[] = new Array(n)
       for (let k = 0; k < n; k++) vals[k] = env2[order[k]! + 1] as Lazy
       let attrs = new NixAttrs(shape, vals)
