@@ -9,9 +9,9 @@ import { showExpr, showId as showIdOf, toFixedC } from './ast.js'
 import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { resolvePos, showPos, type PosIdx } from './source.js'
 import {
-  Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk,
-  forceThunk, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList,
-  type Code, type Env, type LambdaInfo, type Lazy, type Value,
+  Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, Delayed,
+  forceThunk, lazyValue, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList,
+  type Code, type Env, type LambdaInfo, type Lazy, type LazyCode, type Value,
 } from './values.js'
 
 /** Compile-time scope: one per run-time `Env` level. `names === null` marks a `with`. */
@@ -27,8 +27,6 @@ class Scope {
   }
 }
 
-type LazyCode = (env: Env) => Lazy
-
 /** A binding of a `let` or `rec`: a constant `value` when `c` is undefined. */
 interface Binding {
   outer: boolean
@@ -43,7 +41,7 @@ function bindingsEnv(defs: readonly Binding[], env: Env): Env {
   env2[0] = env
   for (let i = 0; i < n; i++) {
     const d = defs[i]!
-    env2[i + 1] = d.c === undefined ? d.value : d.c(d.outer ? env : env2)
+    env2[i + 1] = d.c === undefined ? d.value : lazyValue(d.c, d.outer ? env : env2)
   }
   return env2
 }
@@ -62,11 +60,6 @@ function constantOf(e: Expr): Lazy | undefined {
     case 'path': return new NixPath(e.v)
     default: return undefined
   }
-}
-
-/** Lazy code that always makes a thunk of `c`. */
-function thunkOf(c: Code): LazyCode {
-  return (env) => new Thunk(c, env)
 }
 
 /** Code of a constant. */
@@ -102,18 +95,21 @@ function localVarCode(level: number, slot: number, pos: PosIdx): Code {
   }
 }
 
-/** A variable as a lazy value: the slot's contents, or a thunk of `c` while it is unfilled. */
-function lazyLocalCode(level: number, slot: number, c: Code): LazyCode {
+/**
+ * A variable as a lazy value: the slot's contents, or, while it is unfilled (`let x = y; y = …`,
+ * rare), a thunk of the variable (its code made then: most variables never need it).
+ */
+function lazyLocalCode(level: number, slot: number, pos: PosIdx): (env: Env) => Lazy {
   switch (level) {
-    case 0: return (env) => (env[slot] as Lazy | undefined) ?? new Thunk(c, env)
-    case 1: return (env) => ((env[0] as Env)[slot] as Lazy | undefined) ?? new Thunk(c, env)
-    default: return (env) => (envAt(env, level)[slot] as Lazy | undefined) ?? new Thunk(c, env)
+    case 0: return (env) => (env[slot] as Lazy | undefined) ?? new Thunk(localVarCode(level, slot, pos), env)
+    case 1: return (env) => ((env[0] as Env)[slot] as Lazy | undefined) ?? new Thunk(localVarCode(level, slot, pos), env)
+    default: return (env) => (envAt(env, level)[slot] as Lazy | undefined) ?? new Thunk(localVarCode(level, slot, pos), env)
   }
 }
 
 /** `with attrs; body`. */
 function withCode(attrs: LazyCode, body: Code): Code {
-  return (env) => body([env, attrs(env)])
+  return (env) => body([env, lazyValue(attrs, env)])
 }
 
 /** A list literal: `template` holds its constant elements, `codes` compute those at `slots`. */
@@ -123,7 +119,7 @@ function listCode(template: Lazy[], slots: number[], codes: LazyCode[]): Code {
   if (n === 0) return () => template.slice()
   return (env) => {
     const out = template.slice()
-    for (let i = 0; i < n; i++) out[slots[i]!] = codes[i]!(env)
+    for (let i = 0; i < n; i++) out[slots[i]!] = lazyValue(codes[i]!, env)
     return out
   }
 }
@@ -136,7 +132,7 @@ function attrsCode(ev: Evaluator, shape: Shape, template: Lazy[], slots: number[
   const n = codes.length
   return (env) => {
     const vals = template.slice()
-    for (let i = 0; i < n; i++) vals[slots[i]!] = codes[i]!(env)
+    for (let i = 0; i < n; i++) vals[slots[i]!] = lazyValue(codes[i]!, env)
     const attrs = new NixAttrs(shape, vals)
     return dyn !== undefined ? ev.addDynamic(attrs, dyn, env) : attrs
   }
@@ -162,8 +158,8 @@ function selectOneCode(ev: Evaluator, target: Code, name: string, pos: PosIdx): 
 function call1Code(ev: Evaluator, fn: Code, a0: LazyCode, pos: PosIdx): Code {
   return (env) => {
     const f = fn(env)
-    if (f instanceof Lambda) return ev.callLambda(f, a0(env), pos)
-    return ev.call(f, [a0(env)], pos)
+    if (f instanceof Lambda) return ev.callLambda(f, lazyValue(a0, env), pos)
+    return ev.call(f, [lazyValue(a0, env)], pos)
   }
 }
 
@@ -174,18 +170,18 @@ function callCode(ev: Evaluator, fn: Code, args: LazyCode[], pos: PosIdx): Code 
     // curried lambdas take their arguments one by one: no argument array
     const a0 = args[0]!
     const a1 = args[1]!
-    return (env) => ev.call2(fn(env), a0(env), a1(env), pos)
+    return (env) => ev.call2(fn(env), lazyValue(a0, env), lazyValue(a1, env), pos)
   }
   return (env) => {
     const f = fn(env)
     const vs: Lazy[] = new Array(n)
-    for (let i = 0; i < n; i++) vs[i] = args[i]!(env)
+    for (let i = 0; i < n; i++) vs[i] = lazyValue(args[i]!, env)
     return ev.call(f, vs, pos)
   }
 }
 
 /** A variable from a `with`, forced. */
-function withVarCode(ev: Evaluator, lazy: LazyCode, pos: PosIdx): Code {
+function withVarCode(ev: Evaluator, lazy: (env: Env) => Lazy, pos: PosIdx): Code {
   return (env) => ev.force(lazy(env), pos)
 }
 
@@ -390,7 +386,7 @@ export class Evaluator {
           if (fm.def === undefined) {
             throw new NixError('type', `${this.showLambda(info)} called without required argument '${fm.name}'`, pos)
           }
-          slots[d++] = fm.def(env)
+          slots[d++] = lazyValue(fm.def, env)
         } else {
           used++
           slots[d++] = v
@@ -588,7 +584,7 @@ export class Evaluator {
     return withVarCode(this, this.withLookup(name, r.levels, r.poss, pos), pos)
   }
 
-  private withLookup(name: string, levels: number[], withPoss: Array<PosIdx | undefined>, pos: PosIdx): LazyCode {
+  private withLookup(name: string, levels: number[], withPoss: Array<PosIdx | undefined>, pos: PosIdx): (env: Env) => Lazy {
     return (env) => {
       for (let i = 0; i < levels.length; i++) {
         // the set is forced where the `with` names it; one that is not a set is reported
@@ -611,16 +607,16 @@ export class Evaluator {
         const r = this.resolveVar(e.name, scope, e.pos)
         if (r.kind === 'base') return constCode(r.v)
         // the slot may not be filled yet (let x = y; y = …): then delay the lookup
-        if (r.kind === 'local') return lazyLocalCode(r.level, r.idx + 1, this.compile(e, scope))
-        return thunkOf(this.compile(e, scope))
+        if (r.kind === 'local') return lazyLocalCode(r.level, r.idx + 1, e.pos)
+        return new Delayed(this.compile(e, scope))
       }
       case 'call': case 'concatStrings': {
         const eager = this.compileEagerArith(e, scope)
         if (eager !== undefined) return eager
-        return thunkOf(this.compile(e, scope))
+        return new Delayed(this.compile(e, scope))
       }
       default:
-        return thunkOf(this.compile(e, scope))
+        return new Delayed(this.compile(e, scope))
     }
   }
 
@@ -747,7 +743,7 @@ export class Evaluator {
       const value = ownThunks ? undefined : constantOf(d.e)
       if (value !== undefined) out[i] = { outer: false, c: undefined, value }
       else if (d.inherited) out[i] = { outer: true, c: this.compileLazy(d.e, outer), value: null }
-      else out[i] = { outer: false, c: ownThunks ? thunkOf(this.compile(d.e, inner)) : this.compileLazy(d.e, inner), value: null }
+      else out[i] = { outer: false, c: ownThunks ? new Delayed(this.compile(d.e, inner)) : this.compileLazy(d.e, inner), value: null }
     }
     return out
   }
@@ -1094,7 +1090,7 @@ export class Evaluator {
         const prev = seenPos.has(name) ? seenPos.get(name) : attrs.posOf(name)
         throw new NixError('eval', `dynamic attribute '${name}' already defined at ${showPos(prev)}`, d.pos)
       }
-      b.set(name, d.v(env), d.pos)
+      b.set(name, lazyValue(d.v, env), d.pos)
       seenPos.set(name, d.pos)
     }
     return b.finish()

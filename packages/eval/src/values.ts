@@ -40,6 +40,25 @@ export class Thunk {
   }
 }
 
+/**
+ * Code of a lazy value: a function run at once for it (a constant, a variable's slot), or a
+ * `Delayed`, whose code becomes a thunk. A `Delayed` is one small object, where a closure
+ * making the thunk would be a function and its context: compiled code is mostly these.
+ */
+export type LazyCode = ((env: Env) => Lazy) | Delayed
+
+export class Delayed {
+  readonly c: Code
+  constructor(c: Code) {
+    this.c = c
+  }
+}
+
+/** The lazy value `l` makes in `env`. */
+export function lazyValue(l: LazyCode, env: Env): Lazy {
+  return typeof l === 'function' ? l(env) : new Thunk(l.c, env)
+}
+
 /** Force a lazy value to weak head normal form. */
 export function force(x: Lazy): Value {
   if (x instanceof Thunk) return x.c === null ? x.v : forceThunk(x, undefined)
@@ -367,7 +386,7 @@ export interface LambdaInfo {
   name: string | undefined
   /** Simple `x: …` argument, or the `@` name; its slot is 0. */
   arg: string | undefined
-  formals: Array<{ name: string; def: ((env: Env) => Lazy) | undefined; pos: PosIdx }> | undefined
+  formals: Array<{ name: string; def: LazyCode | undefined; pos: PosIdx }> | undefined
   ellipsis: boolean
   nslots: number
   body: Code
