@@ -574,7 +574,8 @@ export class Evaluator {
     const b = this.lookupBase(name)
     if (b !== undefined) return { kind: 'base', v: b }
     if (withLevels.length === 0) throw new NixSyntaxError(`undefined variable '${name}'`, pos, 'undefined-variable')
-    return { kind: 'with', levels: withLevels, poss: withPoss }
+    // (copies: arrays built with push have room for 16 more elements, and compiled code lives long)
+    return { kind: 'with', levels: withLevels.slice(), poss: withPoss.slice() }
   }
 
   private compileVar(name: string, scope: Scope | null, pos: PosIdx): Code {
@@ -701,21 +702,22 @@ export class Evaluator {
     const n = es.length
     const constants: Array<Lazy | undefined> = new Array(n)
     const compiled: Array<LazyCode | undefined> = new Array(n)
+    let ncodes = 0
     for (let i = 0; i < n; i++) {
       const c = constantOf(es[i]!)
       if (c !== undefined) constants[i] = c
-      else compiled[i] = this.compileLazy(es[i]!, scope)
+      else { compiled[i] = this.compileLazy(es[i]!, scope); ncodes++ }
     }
     const template: Lazy[] = new Array(n)
-    const slots: number[] = []
-    const codes: LazyCode[] = []
-    for (let k = 0; k < n; k++) {
+    const slots: number[] = new Array(ncodes)
+    const codes: LazyCode[] = new Array(ncodes)
+    for (let k = 0, j = 0; k < n; k++) {
       const i = order === undefined ? k : order[k]!
       const c = compiled[i]
       template[k] = c === undefined ? constants[i]! : null
       if (c !== undefined) {
-        slots.push(k)
-        codes.push(c)
+        slots[j] = k
+        codes[j++] = c
       }
     }
     return { template, slots, codes }

@@ -236,7 +236,9 @@ class Parser {
       if (this.peek().t !== ',') break
       this.next()
     }
-    return { formals, ellipsis }
+    // (copies of lists built with push: V8 leaves room for 16 more elements, and syntax trees
+    // live long)
+    return { formals: formals.slice(), ellipsis }
   }
 
   private parseIf(): Expr {
@@ -336,10 +338,10 @@ class Parser {
     const args: Expr[] = []
     while (this.startsSelect(this.peek())) args.push(this.parseSelect())
     if (fn.k === 'call') {
-      fn.args.push(...args)
+      fn.args = fn.args.concat(args)
       return fn
     }
-    return { k: 'call', fn, args, pos: this.pos(start) }
+    return { k: 'call', fn, args: args.slice(), pos: this.pos(start) }
   }
 
   private parseSelect(): Expr {
@@ -369,7 +371,7 @@ class Parser {
       this.next()
       path.push(this.parseAttrName())
     }
-    return path
+    return path.length === 1 ? path : path.slice()
   }
 
   private staticName(name: string): AttrName {
@@ -420,7 +422,7 @@ class Parser {
     if (parts.length === 0) return { k: 'str', v: '', pos: this.pos(open) }
     // a single STR token is a plain string; "${e}" stays a concatenation (it forces a string)
     if (parts.length === 1 && onlyLiteral) return parts[0]!.e
-    return { k: 'concatStrings', forceString: true, parts, pos: this.pos(open) }
+    return { k: 'concatStrings', forceString: true, parts: parts.slice(), pos: this.pos(open) }
   }
 
   private parseSimple(): Expr {
@@ -476,7 +478,7 @@ class Parser {
           elems.push(this.parseSelect())
         }
         this.next()
-        return { k: 'list', elems, pos: p }
+        return { k: 'list', elems: elems.slice(), pos: p }
       }
       default:
         return this.fail(t)
@@ -569,7 +571,7 @@ class Parser {
       out.push({ pos: part.pos, e: { k: 'str', v: s2, pos: part.pos } })
     }
     if (out.length === 1 && out[0]!.e.k === 'str') return out[0]!.e
-    return { k: 'concatStrings', forceString: true, parts: out, pos: p }
+    return { k: 'concatStrings', forceString: true, parts: out.slice(), pos: p }
   }
 
   private dupAttr(name: string, pos: PosIdx, prev: PosIdx): never {
