@@ -112,10 +112,20 @@ function withCode(attrs: LazyCode, body: Code): Code {
   return (env) => body([env, lazyValue(attrs, env)])
 }
 
-/** A list literal: `template` holds its constant elements, `codes` compute those at `slots`. */
-function listCode(template: Lazy[], slots: number[], codes: LazyCode[]): Code {
+/**
+ * A list literal: `template` holds its constant elements, `codes` compute those at `slots`;
+ * without a template, `codes` compute every element, in order.
+ */
+function listCode(template: Lazy[] | undefined, slots: number[] | undefined, codes: LazyCode[]): Code {
   const n = codes.length
-  if (template.length === 0) return () => []
+  if (template === undefined || slots === undefined) {
+    if (n === 0) return () => []
+    return (env) => {
+      const out: Lazy[] = new Array(n)
+      for (let i = 0; i < n; i++) out[i] = lazyValue(codes[i]!, env)
+      return out
+    }
+  }
   if (n === 0) return () => template.slice()
   return (env) => {
     const out = template.slice()
@@ -126,10 +136,19 @@ function listCode(template: Lazy[], slots: number[], codes: LazyCode[]): Code {
 
 /**
  * A non-recursive attribute set literal: `template` holds its constant values, `codes`
- * compute the values of `slots` (`dyn`: its `${…} = …;` attributes).
+ * compute the values of `slots` (without a template: every value, in order; `dyn`: its
+ * `${…} = …;` attributes).
  */
-function attrsCode(ev: Evaluator, shape: Shape, template: Lazy[], slots: number[], codes: LazyCode[], dyn: Array<{ name: Code; v: LazyCode; pos: PosIdx }> | undefined): Code {
+function attrsCode(ev: Evaluator, shape: Shape, template: Lazy[] | undefined, slots: number[] | undefined, codes: LazyCode[], dyn: Array<{ name: Code; v: LazyCode; pos: PosIdx }> | undefined): Code {
   const n = codes.length
+  if (template === undefined || slots === undefined) {
+    return (env) => {
+      const vals: Lazy[] = new Array(n)
+      for (let i = 0; i < n; i++) vals[i] = lazyValue(codes[i]!, env)
+      const attrs = new NixAttrs(shape, vals)
+      return dyn !== undefined ? ev.addDynamic(attrs, dyn, env) : attrs
+    }
+  }
   return (env) => {
     const vals = template.slice()
     for (let i = 0; i < n; i++) vals[slots[i]!] = lazyValue(codes[i]!, env)
@@ -180,9 +199,9 @@ function callCode(ev: Evaluator, fn: Code, args: LazyCode[], pos: PosIdx): Code 
   }
 }
 
-/** A variable from a `with`, forced. */
-function withVarCode(ev: Evaluator, lazy: (env: Env) => Lazy, pos: PosIdx): Code {
-  return (env) => ev.force(lazy(env), pos)
+/** A variable from a `with` (the innermost of `levels` that has it), forced. */
+function withVarCode(ev: Evaluator, name: string, levels: number[], withPoss: Array<PosIdx | undefined>, pos: PosIdx): Code {
+  return (env) => ev.force(ev.withLookup(env, name, levels, withPoss, pos), pos)
 }
 
 function envAt(env: Env, level: number): Env {
@@ -582,22 +601,20 @@ export class Evaluator {
     const r = this.resolveVar(name, scope, pos)
     if (r.kind === 'base') return baseVarCode(r.v, pos)
     if (r.kind === 'local') return localVarCode(r.level, r.idx + 1, pos)
-    return withVarCode(this, this.withLookup(name, r.levels, r.poss, pos), pos)
+    return withVarCode(this, name, r.levels, r.poss, pos)
   }
 
-  private withLookup(name: string, levels: number[], withPoss: Array<PosIdx | undefined>, pos: PosIdx): (env: Env) => Lazy {
-    return (env) => {
-      for (let i = 0; i < levels.length; i++) {
-        // the set is forced where the `with` names it; one that is not a set is reported
-        // without a position (as in Nix)
-        const scope = this.force(envAt(env, levels[i]!)[1] as Lazy, withPoss[i])
-        if (!(scope instanceof NixAttrs)) throw this.typeError(scope, 'a set', undefined)
-        const attrs = scope
-        const v = attrs.get(name)
-        if (v !== undefined) return v
-      }
-      throw new NixError('undefined-variable', `undefined variable '${name}'`, pos)
+  /** @internal The value of `name` from the sets of the `with`s `levels` up from `env`. */
+  withLookup(env: Env, name: string, levels: number[], withPoss: Array<PosIdx | undefined>, pos: PosIdx): Lazy {
+    for (let i = 0; i < levels.length; i++) {
+      // the set is forced where the `with` names it; one that is not a set is reported
+      // without a position (as in Nix)
+      const scope = this.force(envAt(env, levels[i]!)[1] as Lazy, withPoss[i])
+      if (!(scope instanceof NixAttrs)) throw this.typeError(scope, 'a set', undefined)
+      const v = scope.get(name)
+      if (v !== undefined) return v
     }
+    throw new NixError('undefined-variable', `undefined variable '${name}'`, pos)
   }
 
   /** Code producing a lazy value: constants and variables are shared, not wrapped in thunks. */
@@ -696,9 +713,9 @@ export class Evaluator {
   /**
    * The elements of a list or attrset literal (in slot order `order`, else as given): constants
    * go into a template of the values, and only the other slots run code (compiled in source
-   * order).
+   * order); without constants there is no template.
    */
-  private compileTemplate(es: readonly Expr[], order: readonly number[] | undefined, scope: Scope | null): { template: Lazy[]; slots: number[]; codes: LazyCode[] } {
+  private compileTemplate(es: readonly Expr[], order: readonly number[] | undefined, scope: Scope | null): { template: Lazy[] | undefined; slots: number[] | undefined; codes: LazyCode[] } {
     const n = es.length
     const constants: Array<Lazy | undefined> = new Array(n)
     const compiled: Array<LazyCode | undefined> = new Array(n)
@@ -707,6 +724,12 @@ export class Evaluator {
       const c = constantOf(es[i]!)
       if (c !== undefined) constants[i] = c
       else { compiled[i] = this.compileLazy(es[i]!, scope); ncodes++ }
+    }
+    if (ncodes === n) {
+      // no constants: no template, the codes in slot order
+      const codes: LazyCode[] = new Array(n)
+      for (let k = 0; k < n; k++) codes[k] = compiled[order === undefined ? k : order[k]!]!
+      return { template: undefined, slots: undefined, codes }
     }
     const template: Lazy[] = new Array(n)
     const slots: number[] = new Array(ncodes)
