@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const oursIdx = process.argv.indexOf('--ours')
-const ours = oursIdx > 0 ? process.argv[oursIdx + 1] : fileURLToPath(new URL('../packages/eval/bin/instantiate.js', import.meta.url))
+const ours = oursIdx > 0 ? process.argv[oursIdx + 1] : fileURLToPath(new URL('../packages/eval/bin/instantiate.cjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'eval-bench-'))
 
 /** A package-set style program: attrset-heavy library code with //, mapAttrs, foldl', strings, recursion. */

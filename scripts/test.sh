@@ -14,7 +14,7 @@ node scripts/check-packages.mjs || status=1
 # the runner fetches Nix 2.8.0's tests/lang from Debian's source package into a cache.
 conformance=../shared/conformance/nix-lang-tests.sh
 if [ -x "$conformance" ] && [ -f packages/eval/dist/instantiate-cli.js ]; then
-  "$conformance" -q -j 2 --eval "$PWD/packages/eval/bin/instantiate.js" > .conformance.log 2>&1
+  "$conformance" -q -j 2 --eval "$PWD/packages/eval/bin/instantiate.cjs" > .conformance.log 2>&1
   grep -v '^ ' .conformance.log | sed 's/^/conformance: /' | tail -n 40
 fi
 

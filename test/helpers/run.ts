@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The repository root (this file is test/helpers/run.ts). */
@@ -12,12 +14,16 @@ export interface RunResult {
   stderr: string
 }
 
-/** Run a built tool (`packages/<pkg>/bin/<tool>.js`) with node; never through a shell. */
+/** Run a built tool (as its package.json's `bin` names it) with node; never through a shell. */
 export function runTool(
   pkg: string, tool: string, args: readonly string[],
   options: { input?: string | Uint8Array; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): RunResult {
-  const bin = fileURLToPath(new URL(`../../packages/${pkg}/bin/${tool}.js`, import.meta.url))
+  const dir = fileURLToPath(new URL(`../../packages/${pkg}/`, import.meta.url))
+  const bins = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin
+  const file = bins?.[tool]
+  if (file === undefined) throw new Error(`packages/${pkg}/package.json has no bin "${tool}"`)
+  const bin = join(dir, file)
   const r = spawnSync(process.execPath, [bin, ...args], {
     input: options.input ?? '',
     env: { ...process.env, NO_COLOR: '1', ...options.env },

@@ -1,4 +1,5 @@
-// Bundles the `instantiate` tool into one CommonJS file (dist/instantiate.bundle.cjs) and makes
+// Bundles the `instantiate` tool into one CommonJS file (dist/instantiate.bundle.cjs), with a
+// CommonJS entry that loads it (dist/instantiate-bin.cjs), and makes
 // V8's code cache for it (dist/instantiate.bundle.cjs.cache) after a warm-up evaluation, so
 // that the functions a typical evaluation runs are compiled already (see src/bundle-loader.ts).
 // The library entry points (dist/index.js …) stay unbundled.
@@ -19,6 +20,10 @@ const bundle = await rolldown({
 // `import()` cannot be used from a script with a code cache: external modules are `require`d
 await bundle.write({ file, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false })
 await bundle.close()
+// the tool's entry as CommonJS (see src/instantiate-bin.ts); without a bundle it imports the modules
+const entry = await rolldown({ input: `${dist}instantiate-bin.js`, platform: 'node', external: [/^node:/, /instantiate-cli\.js$/], logLevel: 'warn' })
+await entry.write({ file: `${dist}instantiate-bin.cjs`, format: 'cjs', codeSplitting: false })
+await entry.close()
 // the build's mark, repeated at the start of the cache (see src/bundle-loader.ts)
 const id = randomUUID()
 appendFileSync(file, `// build ${id}\n`)

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { Module, createRequire } from 'node:module'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import vm from 'node:vm'
 
 type Main = (argv: string[]) => Promise<void>
@@ -51,4 +51,12 @@ export function loadBundle(file: string, useCache = true): { main: Main; script:
   init(module.exports, createRequire(file), module, file, dirname(file))
   if (module.exports.main === undefined) throw new Error(`${file} does not export main`)
   return { main: module.exports.main, script }
+}
+
+/** Run the tool from the bundle in `dist`; false when it was not built. */
+export function runFromBundle(dist: string): boolean {
+  const bundle = loadBundle(join(dist, 'instantiate.bundle.cjs'))
+  if (bundle === undefined) return false
+  void bundle.main(process.argv.slice(2))
+  return true
 }
