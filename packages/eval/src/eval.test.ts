@@ -140,6 +140,26 @@ describe('attribute sets of every size (against a model)', () => {
   }
 })
 
+describe('evaluation order, where an error shows it (outputs of nix-instantiate 2.8)', () => {
+  const first = (e: string): string => ev(e).split('\n')[0]!
+  it('checks or coerces each part of + and of an interpolation before evaluating the next', () => {
+    expect(first('null + (throw "R")')).toBe('error: cannot coerce null to a string')
+    expect(first('[ ] + (throw "R")')).toBe('error: cannot coerce a list to a string')
+    expect(first('"a${null}${throw "R"}"')).toBe('error: cannot coerce null to a string')
+    expect(first('"${null}${throw "R"}"')).toBe('error: cannot coerce null to a string')
+    expect(first('"${{ __toString = s: throw "T"; }}${throw "R"}"')).toBe('error: T')
+    // numbers are added as they come; a plain string cannot fail
+    expect(first('1 + (throw "R")')).toBe('error: R')
+    expect(first('"a" + (throw "R")')).toBe('error: R')
+    expect(first('"a${"b"}${throw "R"}"')).toBe('error: R')
+  })
+  it('evaluates both operands of ++ before checking either', () => {
+    expect(first('1 ++ (throw "R")')).toBe('error: R')
+    expect(first('(throw "L") ++ 1')).toBe('error: L')
+    expect(first('{ } ++ 18')).toBe('error: value is a set while a list was expected')
+  })
+})
+
 describe('symbol order (first seen), where Nix shows it (outputs of nix-instantiate 2.8)', () => {
   // the order is process-wide, as in Nix: these tests use names no other test uses
   it('forces attributes in it under --strict and deepSeq', () => {

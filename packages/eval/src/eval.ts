@@ -902,8 +902,11 @@ export class Evaluator {
         const b = this.compile(e.b, scope)
         const pos = e.pos
         return (env) => {
-          const x = this.forceList(a(env), pos)
-          const y = this.forceList(b(env), pos)
+          // (Nix evaluates both operands before it checks either: `1 ++ throw "r"` throws "r")
+          const xv = a(env)
+          const yv = b(env)
+          const x = this.forceList(xv, pos)
+          const y = this.forceList(yv, pos)
           if (x.length === 0) return sameList(y)
           if (y.length === 0) return sameList(x)
           return x.concat(y)
@@ -1248,15 +1251,21 @@ export class Evaluator {
       const parts = this.compileParts(e.parts, scope)
       const a = parts[0]!
       const b = parts[1]!
+      const poss = [a.pos, b.pos]
       return (env) => {
         const x = a.c(env)
-        const y = b.c(env)
-        if (typeof x === 'number' && typeof y === 'number') {
-          const z = x + y
-          if (Number.isSafeInteger(z)) return z
+        // (a number is not coerced, a plain string cannot fail to be: anything else is
+        // coerced before the right operand is evaluated)
+        if (typeof x === 'number' || typeof x === 'string') {
+          const y = b.c(env)
+          if (typeof x === 'number' && typeof y === 'number') {
+            const z = x + y
+            if (Number.isSafeInteger(z)) return z
+          }
+          if (typeof x === 'string' && typeof y === 'string') return x + y
+          return this.concatParts(2, (i) => (i === 0 ? x : y), poss, false, pos)
         }
-        if (typeof x === 'string' && typeof y === 'string') return x + y
-        return this.concatValues([x, y], [a.pos, b.pos], false, pos)
+        return this.concatParts(2, (i) => (i === 0 ? x : b.c(env)), poss, false, pos)
       }
     }
     // string literals between interpolations are used as they are: no code to run
@@ -1286,28 +1295,30 @@ export class Evaluator {
         }
         if (i === n) return s
       }
-      const vs: Value[] = new Array(n)
       if (i > 0) {
-        // strings seen so far are kept as one part
-        vs[0] = s
-        vs[1] = v
+        // strings seen so far are kept as one part, then part i (evaluated), then the rest
         const ps = [poss[0]!, ...poss.slice(i)]
-        for (let j = i + 1; j < n; j++) vs[j - i + 1] = value(j, env)
-        vs.length = n - i + 1
-        return this.concatValues(vs, ps, forceString, pos)
+        const at = i
+        const prefix = s
+        const rest = v
+        return this.concatParts(n - i + 1, (j) => (j === 0 ? prefix : j === 1 ? rest : value(at + j - 1, env)), ps, forceString, pos)
       }
-      for (let j = 0; j < n; j++) vs[j] = j === 0 && forceString ? v : value(j, env)
-      return this.concatValues(vs, poss, forceString, pos)
+      const first = v
+      return this.concatParts(n, (j) => (j === 0 && forceString ? first : value(j, env)), poss, forceString, pos)
     }
   }
 
-  /** ExprConcatStrings::eval: `+` on numbers, strings and paths, and string interpolation. */
-  concatValues(vs: Value[], poss: PosIdx[], forceString: boolean, pos: PosIdx): Value {
-    const first = vs[0]!
+  /**
+   * ExprConcatStrings::eval: `+` on numbers, strings and paths, and string interpolation.
+   * `part(i)` evaluates part i (once, in order): each part is checked or coerced before the
+   * next is evaluated, so an error in an earlier part wins, as in Nix.
+   */
+  concatParts(n: number, part: (i: number) => Value, poss: readonly PosIdx[], forceString: boolean, pos: PosIdx): Value {
+    const first = part(0)
     if (!forceString && (typeof first === 'number' || typeof first === 'bigint' || first instanceof NixFloat)) {
       let acc: Value = first
-      for (let i = 1; i < vs.length; i++) {
-        const v = vs[i]!
+      for (let i = 1; i < n; i++) {
+        const v = part(i)
         const isNum = typeof v === 'number' || typeof v === 'bigint' || v instanceof NixFloat
         if (!isNum) {
           const what = acc instanceof NixFloat ? 'a float' : 'an integer'
@@ -1319,10 +1330,8 @@ export class Evaluator {
     }
     const isPath = !forceString && first instanceof NixPath
     const ctx = takeContext()
-    let s = ''
-    for (let i = 0; i < vs.length; i++) {
-      s += this.coerceToString(vs[i]!, poss[i], ctx, false, !isPath && !(isPath && i === 0))
-    }
+    let s = this.coerceToString(first, poss[0], ctx, false, !isPath)
+    for (let i = 1; i < n; i++) s += this.coerceToString(part(i), poss[i], ctx, false, !isPath)
     if (isPath) {
       if (ctx.size > 0) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', pos)
       return new NixPath(canonPathStr(s))
