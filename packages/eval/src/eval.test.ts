@@ -98,6 +98,11 @@ describe('laziness', () => {
   it('prints unevaluated values as <CODE> without --strict', () => {
     expect(ev('[ (1 + 1) null ]', { strict: false })).toBe('[ <CODE> null ]')
   })
+  it('shows builtins.derivation evaluated, as Nix computes it at start-up', () => {
+    expect(ev('{ inherit derivation; }', { strict: false })).toBe('{ derivation = <LAMBDA>; }')
+    expect(ev('[ derivation ]', { strict: false })).toBe('[ <LAMBDA> ]')
+    expect(ev('{ inherit (builtins) derivation; }', { strict: false })).toBe('{ derivation = <CODE>; }')
+  })
   it('reports infinite recursion with the position that forced it', () => {
     expect(ev('let x = x; in x')).toContain("error: infinite recursion encountered\n\n       at «string»:1:9:".replace(/«|»/g, (c) => Buffer.from(c, 'utf8').toString('latin1')))
   })

@@ -11,8 +11,8 @@ import { NixError } from './errors.js'
 import type { Evaluator } from './eval.js'
 import { resolvePos, type PosIdx } from './source.js'
 import {
-  Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, byteCompare, showType,
-  type Lazy, type Value,
+  Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, StartupThunk, Thunk, byteCompare, forceThunk,
+  showType, type Lazy, type Value,
 } from './values.js'
 
 function quoteString(s: string): string {
@@ -50,8 +50,9 @@ export function printValue(v: Lazy): string {
   }
   const go = (x: Lazy): void => {
     if (x instanceof Thunk) {
-      if (x.c !== null) { parts.push('<CODE>'); return }
-      x = x.v
+      if (x.c === null) x = x.v
+      else if (x instanceof StartupThunk) x = forceThunk(x, undefined)
+      else { parts.push('<CODE>'); return }
     }
     if (x === null) { parts.push('null'); return }
     switch (typeof x) {
@@ -326,7 +327,7 @@ export function toXML(state: Evaluator, v: Lazy, strict: boolean, location: bool
   const go = (x0: Lazy, d: number, p: PosIdx | undefined): void => {
     let x: Lazy = x0
     if (strict) x = state.force(x0, p)
-    else if (x instanceof Thunk && x.c === null) x = x.v
+    else if (x instanceof Thunk && (x.c === null || x instanceof StartupThunk)) x = forceThunk(x, undefined)
     if (x instanceof Thunk) { empty(d, 'unevaluated'); return }
     if (x === null) { empty(d, 'null'); return }
     switch (typeof x) {

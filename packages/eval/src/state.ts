@@ -13,7 +13,7 @@ import { Evaluator, canonPathStr } from './eval.js'
 import { parse } from './parser.js'
 import type { Expr } from './ast.js'
 import { Source, type PosIdx } from './source.js'
-import { NixAttrs, NixPath, Thunk, type Lazy, type Value } from './values.js'
+import { NixAttrs, NixPath, StartupThunk, type Lazy, type Value } from './values.js'
 
 /** Default store directory (`NIX_STORE_DIR` overrides it in the CLI); `@tsnix/hash`'s. */
 export { DEFAULT_STORE_DIR }
@@ -169,7 +169,7 @@ export class EvalState extends Evaluator {
     for (const e of [...(options.searchPath ?? []), ...nixPath]) this.addToSearchPath(e)
     registerBuiltins(this)
     // a lambda written in Nix, as in Nix; parsed when first used (most runs never do)
-    const derivation = new Thunk(() => this.evalFile(`${COREPKGS_DIR}/derivation.nix`), null)
+    const derivation = new StartupThunk(() => this.evalFile(`${COREPKGS_DIR}/derivation.nix`), null)
     this.base.set('derivation', derivation)
     const b = this.base.get('builtins') as NixAttrs
     b.vals[b.shape.slotOf('derivation')!] = derivation

@@ -59,6 +59,12 @@ export function lazyValue(l: LazyCode, env: Env): Lazy {
   return typeof l === 'function' ? l(env) : new Thunk(l.c, env)
 }
 
+/**
+ * A value Nix 2.8 computes when it starts (the `derivation` function, written in Nix) and we
+ * compute when it is first used: printers force it, since Nix always shows it evaluated.
+ */
+export class StartupThunk extends Thunk {}
+
 /** Force a lazy value to weak head normal form. */
 export function force(x: Lazy): Value {
   if (x instanceof Thunk) return x.c === null ? x.v : forceThunk(x, undefined)
