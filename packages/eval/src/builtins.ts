@@ -242,12 +242,13 @@ export function registerBuiltins(st: EvalState): void {
   prim('floor', 1, ([a], pos) => { const v = F(a!, pos); return v instanceof NixFloat ? toIntChecked(Math.floor(v.v)) : st.forceNumber(v, pos) })
 
   // ------------------------------------------------------------ control
+  // (a path is copied to the store, as for every coercion Nix 2.8 makes with its defaults)
   prim('throw', 1, ([a], pos) => {
-    const s = st.coerceToString(a!, pos, new Set(), false, false)
+    const s = st.coerceToString(a!, pos, new Set(), false, true)
     throw new NixError('thrown', s)
   })
   prim('abort', 1, ([a], pos) => {
-    const s = st.coerceToString(a!, pos, new Set(), false, false)
+    const s = st.coerceToString(a!, pos, new Set(), false, true)
     throw new NixError('abort', `evaluation aborted with the following error message: '${s}'`)
   })
   prim('seq', 2, ([a, b], pos) => { F(a!, pos); return F(b!, pos) })
@@ -648,11 +649,11 @@ export function registerBuiltins(st: EvalState): void {
   })
 
   // ------------------------------------------------------------ string context
-  prim('unsafeDiscardStringContext', 1, ([a], pos) => st.coerceToString(a!, pos, new Set(), false, false))
+  prim('unsafeDiscardStringContext', 1, ([a], pos) => st.coerceToString(a!, pos, new Set(), false, true))
   prim('hasContext', 1, ([a], pos) => F(st.forceString(a!, pos)) instanceof NixString)
   prim('unsafeDiscardOutputDependency', 1, ([a], pos) => {
     const ctx = new Set<string>()
-    const s = st.coerceToString(a!, pos, ctx, false, false)
+    const s = st.coerceToString(a!, pos, ctx, false, true)
     const out = new Set<string>()
     for (const c of ctx) out.add(c.startsWith('=') ? c.slice(1) : c)
     return str(s, out)

@@ -158,6 +158,11 @@ describe('evaluation order, where an error shows it (outputs of nix-instantiate 
     expect(first('"a" + (throw "R")')).toBe('error: R')
     expect(first('"a${"b"}${throw "R"}"')).toBe('error: R')
   })
+  it('copies a path to the store where Nix coerces it with its defaults (throw, abort)', () => {
+    expect(first('throw /nonexistent-tsnix')).toBe("error: getting status of '/nonexistent-tsnix': No such file or directory")
+    expect(first('builtins.abort /nonexistent-tsnix')).toBe("error: getting status of '/nonexistent-tsnix': No such file or directory")
+    expect(first('builtins.unsafeDiscardStringContext /nonexistent-tsnix')).toBe("error: getting status of '/nonexistent-tsnix': No such file or directory")
+  })
   it('evaluates both operands of ++ before checking either', () => {
     expect(first('1 ++ (throw "R")')).toBe('error: R')
     expect(first('(throw "L") ++ 1')).toBe('error: L')
