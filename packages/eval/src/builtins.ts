@@ -238,8 +238,9 @@ export function registerBuiltins(st: EvalState): void {
   bitop('bitOr', (x, y) => x | y)
   bitop('bitXor', (x, y) => x ^ y)
   prim('lessThan', 2, ([a, b], pos) => st.lessThan(F(a!, pos), F(b!, pos), pos))
-  prim('ceil', 1, ([a], pos) => { const v = F(a!, pos); return v instanceof NixFloat ? toIntChecked(Math.ceil(v.v)) : st.forceNumber(v, pos) })
-  prim('floor', 1, ([a], pos) => { const v = F(a!, pos); return v instanceof NixFloat ? toIntChecked(Math.floor(v.v)) : st.forceNumber(v, pos) })
+  // (an integer goes through a double, as in Nix: 2^53 + 1 gives 2^53, 2^63 - 1 gives -2^63)
+  prim('ceil', 1, ([a], pos) => toIntChecked(Math.ceil(st.forceNumber(a!, pos))))
+  prim('floor', 1, ([a], pos) => toIntChecked(Math.floor(st.forceNumber(a!, pos))))
 
   // ------------------------------------------------------------ control
   // (a path is copied to the store, as for every coercion Nix 2.8 makes with its defaults)

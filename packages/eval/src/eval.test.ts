@@ -16,6 +16,8 @@ const CASES: Array<[string, string]> = [
   ['9007199254740993 / 3', '3002399751580331'],
   ['7 / -2', '-3'],
   ['0.1 + 0.2', '0.3'],
+  // an integer goes through a double
+  ['map builtins.ceil [ 9007199254740993 4611686018427387904 9223372036854775807 (-5) ]', '[ 9007199254740992 4611686018427387904 -9223372036854775808 -5 ]'],
   // NaNs keep their sign as on x86: new ones are negative, NaN operands pass through
   ['let inf = 1.0e308 * 10.0; nan = (builtins.fromTOML "a = nan").a; in [ (inf - inf) nan (nan + 1.0) (1.0 + nan) (toString nan) (toString (inf - inf)) (builtins.fromTOML "a = -nan").a (0 - nan) (nan * inf) (builtins.toJSON nan) ]',
     '[ -nan nan nan nan "nan" "-nan" -nan nan nan "nan" ]'],
