@@ -446,10 +446,10 @@ export function registerBuiltins(st: EvalState): void {
     return list.slice(1)
   })
   prim('elemAt', 2, ([l, n], pos) => {
-    // (the index first, as in Nix)
-    const i = st.forceInt(n!, pos)
+    // (the index first, as in Nix, which keeps it in a C int)
+    const i = int32(st.forceInt(n!, pos))
     const list = st.forceList(l!, pos)
-    if (typeof i !== 'number' || i < 0 || i >= list.length) throw new NixError('eval', `list index ${i} is out of bounds`, pos)
+    if (i < 0 || i >= list.length) throw new NixError('eval', `list index ${i} is out of bounds`, pos)
     return F(list[i]!, pos)
   })
   prim('elem', 2, ([x, l], pos) => {
@@ -502,7 +502,9 @@ export function registerBuiltins(st: EvalState): void {
   })
   prim('genList', 2, ([f, n], pos) => {
     const len = st.forceInt(n!, pos)
-    if (typeof len !== 'number' || len < 0) throw new NixError('eval', `cannot create list of size ${len}`, pos)
+    if (len < 0) throw new NixError('eval', `cannot create list of size ${len}`, pos)
+    // (beyond the longest JS array; Nix's allocation fails too)
+    if (typeof len !== 'number' || len >= 2 ** 32) throw new NixError('out-of-memory', 'out of memory')
     const fn = F(f!, pos)
     const out: Lazy[] = new Array(len)
     for (let i = 0; i < len; i++) out[i] = st.app1(fn, i)
@@ -551,14 +553,14 @@ export function registerBuiltins(st: EvalState): void {
     return n
   })
   prim('substring', 3, ([a, b, s], pos) => {
-    const start = st.forceInt(a!, pos)
-    const len = st.forceInt(b!, pos)
+    // Nix 2.8 keeps both in a C int: the low 32 bits, with their sign
+    const start = int32(st.forceInt(a!, pos))
+    const len = int32(st.forceInt(b!, pos))
     const ctx = takeContext()
     const text = st.coerceToString(s!, pos, ctx, false, true)
     if (start < 0) throw new NixError('eval', "negative start position in 'substring'", pos)
-    const st0 = Number(start)
-    const end = len < 0 ? text.length : Math.min(text.length, st0 + Number(len))
-    return finishString(st0 >= text.length ? '' : text.slice(st0, end), ctx)
+    const end = len < 0 ? text.length : Math.min(text.length, start + len)
+    return finishString(start >= text.length ? '' : text.slice(start, end), ctx)
   })
   prim('toString', 1, ([a], pos) => {
     const ctx = takeContext()
@@ -784,6 +786,11 @@ export function registerBuiltins(st: EvalState): void {
   st.base.set('builtins', builtinsSet)
 }
 
+
+/** A Nix integer converted to a C int, as C++ does: its low 32 bits, signed. */
+function int32(x: number | bigint): number {
+  return typeof x === 'number' ? x | 0 : Number(BigInt.asIntN(32, x))
+}
 
 function toIntChecked(x: number): number | bigint {
   if (Number.isSafeInteger(x)) return x

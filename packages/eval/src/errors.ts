@@ -4,6 +4,8 @@ import { resolvePos, type Pos, type PosIdx } from './source.js'
 export type NixErrorCode =
   | 'syntax' | 'undefined-variable' | 'type' | 'thrown' | 'assertion' | 'abort'
   | 'missing-attribute' | 'missing-argument' | 'infinite-recursion' | 'stack-overflow' | 'eval'
+  /** A list or string beyond what the JS engine can hold (Nix: "out of memory"). */
+  | 'out-of-memory'
   /** A bad argument Nix treats as a usage error (an unknown hash algorithm). */
   | 'usage'
 

@@ -16,6 +16,8 @@ const CASES: Array<[string, string]> = [
   ['9007199254740993 / 3', '3002399751580331'],
   ['7 / -2', '-3'],
   ['0.1 + 0.2', '0.3'],
+  // substring and elemAt keep their integers in a C int (the low 32 bits)
+  ['[ (builtins.substring 2 (-9223372036854775807 - 1) "a-b_c") (builtins.substring (-9223372036854775807 - 1) 9223372036854775807 "ab") (builtins.substring 4294967297 2 "abcdef") (builtins.elemAt [ 1 2 ] 4294967297) (builtins.elemAt [ 1 2 ] (-4294967295)) ]', '[ "" "ab" "bc" 2 2 ]'],
   // an integer goes through a double
   ['map builtins.ceil [ 9007199254740993 4611686018427387904 9223372036854775807 (-5) ]', '[ 9007199254740992 4611686018427387904 -9223372036854775808 -5 ]'],
   // NaNs keep their sign as on x86: new ones are negative, NaN operands pass through
@@ -164,6 +166,16 @@ describe('evaluation order, where an error shows it (outputs of nix-instantiate 
     expect(first('throw /nonexistent-tsnix')).toBe("error: getting status of '/nonexistent-tsnix': No such file or directory")
     expect(first('builtins.abort /nonexistent-tsnix')).toBe("error: getting status of '/nonexistent-tsnix': No such file or directory")
     expect(first('builtins.unsafeDiscardStringContext /nonexistent-tsnix')).toBe("error: getting status of '/nonexistent-tsnix': No such file or directory")
+  })
+  it('reports C int indices as Nix does', () => {
+    expect(first('builtins.substring 9223372036854775807 1 "a"')).toBe("error: negative start position in 'substring'")
+    expect(first('builtins.elemAt [ 1 2 ] 4294967299')).toBe('error: list index 3 is out of bounds')
+    expect(first('builtins.elemAt [ 1 2 ] 2147483648')).toBe('error: list index -2147483648 is out of bounds')
+  })
+  it('reports a list or string too large to make as out of memory (what Nix says of such a list), not a crash', () => {
+    expect(first('builtins.genList (x: x) 9223372036854775807')).toBe('error: out of memory')
+    expect(first('builtins.genList (x: x) 4294967296')).toBe('error: out of memory')
+    expect(first('builtins.stringLength (builtins.foldl\' (s: i: s + s) "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" (builtins.genList (x: x) 40))')).toBe('error: out of memory')
   })
   it('evaluates both operands of ++ before checking either', () => {
     expect(first('1 ++ (throw "R")')).toBe('error: R')

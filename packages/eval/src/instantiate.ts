@@ -224,6 +224,9 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
     if (err instanceof NixError) e = err
     else if (err instanceof RangeError && err.message === 'Maximum call stack size exceeded') {
       e = new NixError('stack-overflow', 'stack overflow (possible infinite recursion)')
+    } else if (err instanceof RangeError && /^Invalid (array|string|typed array) length|^Array buffer allocation failed/.test(err.message)) {
+      // (`genList f 4294967297`; V8's strings stop at 2^29 - 24 bytes)
+      e = new NixError('out-of-memory', 'out of memory')
     } else throw err
     if (e.partialOutput !== undefined) stdout += e.partialOutput
     stderr += `${filterLogMessage(formatNixError(e, showTrace), colour)}\n`
