@@ -45,7 +45,8 @@ function attrsOf(entries: Array<[string, Lazy]>): NixAttrs {
 function requireAttr(funcName: string, name: string, set: NixAttrs, pos: PosIdx | undefined): Lazy {
   const v = set.get(name)
   if (v !== undefined) return v
-  const msg = `attribute '${name}' missing for call to '${funcName}'`
+  // (Nix prints the name as a symbol: quoted unless it is an identifier)
+  const msg = `attribute '${showId(name)}' missing for call to '${funcName}'`
   const origin = set.shape.origin
   if (origin === undefined) throw new NixError('type', msg, pos)
   throw new NixError('type', msg, origin).addTrace(`while invoking '${funcName}'`, pos)

@@ -183,6 +183,14 @@ const ERRORS: Array<[string, string, string]> = [
             1| let a = 1; in { inherit a; a = 2; }
              |                            ^
 `],
+  // merging two set literals, Nix reports the earlier definition, "already defined at" the later
+  ['duplicate attribute in merged set literals', '{ a = { b = 1; }; a = { b = 2; }; }', `error: attribute 'b' already defined at (string):1:25
+
+       at «string»:1:9:
+
+            1| { a = { b = 1; }; a = { b = 2; }; }
+             |         ^
+`],
   ['error inside a function', 'let f = x: x.y; in f { z = 1; }', `error: attribute 'y' missing
 
        at «string»:1:12:

@@ -199,6 +199,12 @@ describe('symbol order (first seen), where Nix shows it (outputs of nix-instanti
     expect(ev('({ x }: x) { soub = 1; soua = 2; x = 3; }').split('\n')[0]).toBe("error: anonymous function at (string):1:2 called with unexpected argument 'soub'")
     expect(ev('({ somb, soma }: soma) { }').split('\n')[0]).toBe("error: anonymous function at (string):1:2 called without required argument 'somb'")
   })
+  it('quotes names in messages as Nix prints symbols', () => {
+    expect(ev('({ }: 1) { "x y" = 1; }').split('\n')[0]).toBe("error: anonymous function at (string):1:2 called with unexpected argument '\"x y\"'")
+    expect(ev('builtins.getAttr "if" { }').split('\n')[0]).toBe("error: attribute '\"if\"' missing for call to 'getAttr'")
+    // (a select's message shows the name as it is)
+    expect(ev('{ }."x y"').split('\n')[0]).toBe("error: attribute 'x y' missing")
+  })
   it('keeps formals in it', () => {
     const parse = (e: string): string => runInstantiate({ mode: 'parse', fromArgs: true, items: [e], cwd: '/tmp' }).stdout
     expect(parse('{ sofb, sofa, sofz, sofc ? 1 }: sofa')).toBe('({ sofb, sofa, sofz, sofc ? 1 }: sofa)\n')

@@ -418,7 +418,7 @@ export class Evaluator {
         for (let i = 0; i < order.length; i++) {
           const k = attrs.shape.names[order[i]!]!
           if (!names.has(k)) {
-            const err = new NixError('type', `${this.showLambda(info)} called with unexpected argument '${k}'`, pos)
+            const err = new NixError('type', `${this.showLambda(info)} called with unexpected argument '${showIdOf(k)}'`, pos)
             err.suggestions = suggest(names, k)
             throw err
           }

@@ -121,6 +121,9 @@ describe('parser', () => {
   it('reports duplicate attributes and formals', () => {
     expect(() => parse(src('{ a = 1; a = 2; }'))).toThrow("attribute 'a' already defined at (string):1:3")
     expect(() => parse(src('{ a.b = 1; a = 2; }'))).toThrow("attribute 'a' already defined at (string):1:3")
+    // (names as Nix prints symbols: quoted unless identifiers)
+    expect(() => parse(src('{ a."x y" = 1; a."x y" = 2; }'))).toThrow('attribute \'a."x y"\' already defined at (string):1:3')
+    expect(() => parse(src('{ ${"if"} = 1; "if" = 2; }'))).toThrow('attribute \'"if"\' already defined at (string):1:3')
     expect(() => parse(src('{ a, a }: a'))).toThrow("duplicate formal function argument 'a'")
     expect(() => parse(src('{ a }@a: a'))).toThrow("duplicate formal function argument 'a'")
     expect(() => parse(src('let ${"a" + "b"} = 1; in 2'))).toThrow('dynamic attributes not allowed in let')

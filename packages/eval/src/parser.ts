@@ -2,7 +2,7 @@
  * A recursive-descent parser for the Nix language with the grammar, precedences and
  * desugarings of Nix 2.8's parser.y. Every node carries its position.
  */
-import { showExpr, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal, type Formals } from './ast.js'
+import { showExpr, showId, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal, type Formals } from './ast.js'
 import { NixSyntaxError } from './errors.js'
 import { intValue, lexer, type Token, type TokenKind } from './lexer.js'
 import { showPos, type PosIdx, type Source } from './source.js'
@@ -574,12 +574,13 @@ class Parser {
     return { k: 'concatStrings', forceString: true, parts: out.slice(), pos: p }
   }
 
-  private dupAttr(name: string, pos: PosIdx, prev: PosIdx): never {
-    throw new NixSyntaxError(`attribute '${name}' already defined at ${showPos(prev)}`, pos)
+  /** `shown`: the attribute's name or path as Nix prints symbols (`showId`). */
+  private dupAttr(shown: string, pos: PosIdx, prev: PosIdx): never {
+    throw new NixSyntaxError(`attribute '${shown}' already defined at ${showPos(prev)}`, pos)
   }
 
   private showPath(path: AttrName[]): string {
-    return path.map((a) => (a.name !== undefined ? a.name : `"${'${'}${showExpr(a.expr)}}"`)).join('.')
+    return path.map((a) => (a.name !== undefined ? showId(a.name) : `"${'${'}${showExpr(a.expr)}}"`)).join('.')
   }
 
   /** `binds` up to (not including) the `end` token. */
@@ -613,7 +614,7 @@ class Parser {
             name = an.name
           } else this.fail(a)
           const prev = attrs.attrs.get(name)
-          if (prev !== undefined) this.dupAttr(name, namesPos, prev.pos)
+          if (prev !== undefined) this.dupAttr(showId(name), namesPos, prev.pos)
           const def: AttrDef = from === undefined
             ? { e: { k: 'var', name, pos: bindsStart }, pos: namesPos, inherited: true }
             // (Nix 2.8 gives `inherit (e) x` the position of the start of the bindings too)
@@ -661,7 +662,8 @@ class Parser {
           const into = existing.e
           for (const [n, d] of e.attrs) {
             const prev = into.attrs.get(n)
-            if (prev !== undefined) this.dupAttr(n, d.pos, prev.pos)
+            // (Nix reports this one at the earlier definition, "already defined at" the later)
+            if (prev !== undefined) this.dupAttr(showId(n), prev.pos, d.pos)
             into.attrs.set(n, d)
           }
         } else this.dupAttr(this.showPath(path), pos, existing.pos)
