@@ -404,32 +404,37 @@ export function registerBuiltins(st: EvalState): void {
     const opFn = F(op, pos)
     const work: Lazy[] = [...st.forceList(start, pos)]
     const res: Lazy[] = []
-    const seenKeys = new Set<string>()
-    const seenOther: Value[] = []
-    const keyOf = (v: Value): string | undefined => {
-      if (typeof v === 'number' || typeof v === 'bigint') return `n${Number(v)}`
-      if (v instanceof NixFloat) return `n${v.v}`
-      if (typeof v === 'string') return `s${v}`
-      if (v instanceof NixString) return `s${v.s}`
-      if (v instanceof NixPath) return `p${v.p}`
-      return undefined
-    }
-    while (work.length > 0) {
-      const e = work.shift()!
+    // Nix keeps the keys in a std::set ordered as `<` orders values (numbers, strings, paths,
+    // lists): a key that cannot be compared with the one at the root of its tree fails there
+    // (the first key stands for the root). Equal keys: numbers, strings and paths by a hash,
+    // lists by comparing.
+    const seen = new Set<string>()
+    const lists: Value[] = []
+    let first: Value | undefined
+    for (let w = 0; w < work.length; w++) {
+      const e = work[w]!
       const set = st.forceAttrs(e, pos)
       const kl = set.get('key')
       if (kl === undefined) throw new NixError('eval', "attribute 'key' required", pos)
       const key = F(kl, pos)
-      const ks = keyOf(key)
-      if (ks !== undefined) {
-        if (seenKeys.has(ks)) continue
-        seenKeys.add(ks)
+      if (first === undefined) first = key
+      else st.lessThan(key, first, pos)
+      let id: string | undefined
+      if (typeof key === 'number' || typeof key === 'bigint') id = `n${key}`
+      else if (key instanceof NixFloat) id = `n${key.v}`
+      else if (typeof key === 'string') id = `s${key}`
+      else if (key instanceof NixString) id = `s${key.s}`
+      else if (key instanceof NixPath) id = `p${key.p}`
+      if (id !== undefined) {
+        if (seen.has(id)) continue
+        seen.add(id)
       } else {
-        if (seenOther.some((o) => st.eqValues(o, key, pos))) continue
-        seenOther.push(key)
+        if (lists.some((o) => !st.lessThan(key, o, pos) && !st.lessThan(o, key, pos))) continue
+        lists.push(key)
       }
       res.push(e)
-      for (const n of st.forceList(st.call(opFn, [e], pos), pos)) work.push(n)
+      // the operator's results are forced as they are queued, as in Nix
+      for (const n of st.forceList(st.call(opFn, [e], pos), pos)) { F(n, pos); work.push(n) }
     }
     return res
   })

@@ -18,6 +18,11 @@ const CASES: Array<[string, string]> = [
   ['0.1 + 0.2', '0.3'],
   // substring and elemAt keep their integers in a C int (the low 32 bits)
   ['[ (builtins.substring 2 (-9223372036854775807 - 1) "a-b_c") (builtins.substring (-9223372036854775807 - 1) 9223372036854775807 "ab") (builtins.substring 4294967297 2 "abcdef") (builtins.elemAt [ 1 2 ] 4294967297) (builtins.elemAt [ 1 2 ] (-4294967295)) ]', '[ "" "ab" "bc" 2 2 ]'],
+  // genericClosure keys are compared as `<` compares (lists too), queued results forced in order
+  ['builtins.genericClosure { startSet = [ { key = [ 1 ]; } { key = [ 1.0 ]; } { key = [ 2 ]; } { key = 1; } ]; operator = x: [ ]; }', 'error: cannot compare an integer with a list\n'],
+  ['map (x: x.key) (builtins.genericClosure { startSet = [ { key = [ 1 ]; } { key = [ 1.0 ]; } { key = [ 2 ]; } ]; operator = x: [ ]; })', '[ [ 1 ] [ 2 ] ]'],
+  ['builtins.genericClosure { startSet = [ { key = "a"; } { key = 1; } ]; operator = x: [ ]; }', 'error: cannot compare an integer with a string\n'],
+  ['builtins.length (builtins.genericClosure { startSet = [ { key = 0; } ]; operator = x: if x.key < 100000 then [ { key = x.key + 1; } ] else [ ]; })', '100001'],
   // an integer goes through a double
   ['map builtins.ceil [ 9007199254740993 4611686018427387904 9223372036854775807 (-5) ]', '[ 9007199254740992 4611686018427387904 -9223372036854775808 -5 ]'],
   // NaNs keep their sign as on x86: new ones are negative, NaN operands pass through
