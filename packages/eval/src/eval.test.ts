@@ -114,6 +114,9 @@ describe('laziness', () => {
   })
   it('reports infinite recursion with the position that forced it', () => {
     expect(ev('let x = x; in x')).toContain("error: infinite recursion encountered\n\n       at «string»:1:9:".replace(/«|»/g, (c) => Buffer.from(c, 'utf8').toString('latin1')))
+    // an operand of -, *, / and < is forced by the builtin, where the call is
+    expect(ev('let b = 3 - b; in b')).toContain("error: infinite recursion encountered\n\n       at «string»:1:9:".replace(/«|»/g, (c) => Buffer.from(c, 'utf8').toString('latin1')))
+    expect(ev('let b = (1 + b); in b')).toContain("error: infinite recursion encountered\n\n       at «string»:1:14:".replace(/«|»/g, (c) => Buffer.from(c, 'utf8').toString('latin1')))
   })
   it('turns a JS stack overflow into a Nix error', () => {
     const r = runInstantiate({ mode: 'eval', fromArgs: true, items: ['let f = x: f x; in f 1'] })

@@ -199,9 +199,9 @@ function callCode(ev: Evaluator, fn: Code, args: LazyCode[], pos: PosIdx): Code 
   }
 }
 
-/** A variable from a `with` (the innermost of `levels` that has it), forced. */
-function withVarCode(ev: Evaluator, name: string, levels: number[], withPoss: Array<PosIdx | undefined>, pos: PosIdx): Code {
-  return (env) => ev.force(ev.withLookup(env, name, levels, withPoss, pos), pos)
+/** A variable from a `with` (the innermost of `levels` that has it), forced at `forcedAt`. */
+function withVarCode(ev: Evaluator, name: string, levels: number[], withPoss: Array<PosIdx | undefined>, pos: PosIdx, forcedAt: PosIdx): Code {
+  return (env) => ev.force(ev.withLookup(env, name, levels, withPoss, pos), forcedAt)
 }
 
 function envAt(env: Env, level: number): Env {
@@ -597,11 +597,12 @@ export class Evaluator {
     return { kind: 'with', levels: withLevels.slice(), poss: withPoss.slice() }
   }
 
-  private compileVar(name: string, scope: Scope | null, pos: PosIdx): Code {
+  /** A variable at `pos`, forced at `forcedAt` (where "infinite recursion" is reported). */
+  private compileVar(name: string, scope: Scope | null, pos: PosIdx, forcedAt = pos): Code {
     const r = this.resolveVar(name, scope, pos)
-    if (r.kind === 'base') return baseVarCode(r.v, pos)
-    if (r.kind === 'local') return localVarCode(r.level, r.idx + 1, pos)
-    return withVarCode(this, name, r.levels, r.poss, pos)
+    if (r.kind === 'base') return baseVarCode(r.v, forcedAt)
+    if (r.kind === 'local') return localVarCode(r.level, r.idx + 1, forcedAt)
+    return withVarCode(this, name, r.levels, r.poss, pos, forcedAt)
   }
 
   /** @internal The value of `name` from the sets of the `with`s `levels` up from `env`. */
@@ -1146,12 +1147,13 @@ export class Evaluator {
   private compileCall(e: Extract<Expr, { k: 'call' }>, scope: Scope | null): Code {
     const pos = e.pos
     // Fast paths for desugared arithmetic when the builtin is not shadowed.
-    if (e.fn.k === 'var' && e.args.length === 2) {
-      const r = this.resolveVar(e.fn.name, scope, e.fn.pos)
+    const name = e.fn.k === 'var' ? e.fn.name : ''
+    if (e.args.length === 2 && (name === '__sub' || name === '__mul' || name === '__div' || name === '__lessThan')) {
+      const r = this.resolveVar(name, scope, e.fn.pos)
       if (r.kind === 'base') {
-        const a = this.compile(e.args[0]!, scope)
-        const b = this.compile(e.args[1]!, scope)
-        switch (e.fn.name) {
+        const a = this.compileOperand(e.args[0]!, scope, pos)
+        const b = this.compileOperand(e.args[1]!, scope, pos)
+        switch (name) {
           case '__sub': return (env) => {
             const x = a(env); const y = b(env)
             if (typeof x === 'number' && typeof y === 'number') { const z = x - y; if (Number.isSafeInteger(z)) return z }
@@ -1175,6 +1177,14 @@ export class Evaluator {
     const fn = this.compile(e.fn, scope)
     const args = this.compileLazyAll(e.args, scope)
     return args.length === 1 ? call1Code(this, fn, args[0]!, pos) : callCode(this, fn, args, pos)
+  }
+
+  /**
+   * An operand of a builtin forced by the builtin: a variable is forced where the call is (a
+   * variable under evaluation is "infinite recursion" there, as in Nix), anything else as usual.
+   */
+  private compileOperand(e: Expr, scope: Scope | null, callPos: PosIdx): Code {
+    return e.k === 'var' ? this.compileVar(e.name, scope, e.pos, callPos) : this.compile(e, scope)
   }
 
   /** Integer/float arithmetic with Nix's typing and 64-bit wrapping. */
