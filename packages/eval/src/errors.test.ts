@@ -221,6 +221,9 @@ describe('error messages as Nix prints them', () => {
     const r = run('let f = x: x.y; in f { z = 1; }', ['--show-trace'])
     expect(r.stderr).toContain("… while evaluating 'f'\n\n       at «string»:1:9:")
     expect(r.stderr).toContain('… from call site')
+    // a curried function's inner lambdas have its name too (Nix's setName)
+    const curried = run('let f = s: x: x.y; in f 1 { z = 1; }', ['--show-trace'])
+    expect(curried.stderr).toContain("… while evaluating 'f'\n\n       at «string»:1:12:")
   })
 
   it('keeps only colour sequences when stderr is a terminal', () => {

@@ -669,7 +669,8 @@ class Parser {
         } else this.dupAttr(this.showPath(path), pos, existing.pos)
       } else {
         attrs.attrs.set(last.name, { e, pos, inherited: false })
-        if (e.k === 'lambda' && e.name === undefined) e.name = last.name
+        // (as Nix's setName: a curried function's inner lambdas take the name too)
+        for (let l: Expr = e; l.k === 'lambda'; l = l.body) l.name = last.name
       }
     } else {
       attrs.dyn.push({ name: last.expr, e, pos })
