@@ -23,6 +23,10 @@ const CASES: Array<[string, string]> = [
   ['map (x: x.key) (builtins.genericClosure { startSet = [ { key = [ 1 ]; } { key = [ 1.0 ]; } { key = [ 2 ]; } ]; operator = x: [ ]; })', '[ [ 1 ] [ 2 ] ]'],
   ['builtins.genericClosure { startSet = [ { key = "a"; } { key = 1; } ]; operator = x: [ ]; }', 'error: cannot compare an integer with a string\n'],
   ['builtins.length (builtins.genericClosure { startSet = [ { key = 0; } ]; operator = x: if x.key < 100000 then [ { key = x.key + 1; } ] else [ ]; })', '100001'],
+  // a list of one or two elements is held in each of Nix's value cells: «repeated» only where
+  // the same cell (or a longer list, or a set) shows again
+  ['let p = { linux = [ "a" "b" ]; long = [ 1 2 3 ]; }; in [ { x = p.linux; } { x = p.linux; } p.long p.long ]', '[ { x = [ "a" "b" ]; } { x = [ "a" "b" ]; } [ 1 2 3 ] «repeated» ]'],
+  ['let s = [ 1 s ]; t = [ 1 2 ]; f = x: x; in [ s (f t) t t ]', '[ [ 1 «repeated» ] [ 1 2 ] [ 1 2 ] «repeated» ]'],
   // an integer goes through a double
   ['map builtins.ceil [ 9007199254740993 4611686018427387904 9223372036854775807 (-5) ]', '[ 9007199254740992 4611686018427387904 -9223372036854775808 -5 ]'],
   // NaNs keep their sign as on x86: new ones are negative, NaN operands pass through

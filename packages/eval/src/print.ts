@@ -12,7 +12,7 @@ import type { Evaluator } from './eval.js'
 import { resolvePos, type PosIdx } from './source.js'
 import {
   Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, StartupThunk, Thunk, byteCompare, forceThunk,
-  showType, type Lazy, type Value,
+  sameList, showType, type Lazy, type Value,
 } from './values.js'
 
 function quoteString(s: string): string {
@@ -93,7 +93,8 @@ export function printValue(v: Lazy): string {
     if (x instanceof PrimOpApp) { parts.push('<PRIMOP-APP>'); return }
     parts.push('<CODE>')
   }
-  go(v)
+  // (the printed value is a cell of its own in Nix: a short list in it is a copy, see forceThunk)
+  go(Array.isArray(v) ? sameList(v) : v)
   chunks.push(out)
   return chunks.join('')
 }

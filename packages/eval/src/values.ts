@@ -85,6 +85,9 @@ export function forceThunk(t: Thunk, pos: PosIdx | undefined): Value {
     t.c = c
     throw err
   }
+  // A list of one or two elements is held inside Nix's value cell, so each cell evaluated to
+  // it has its own copy: printing shows it again where a longer list (or a set) is «repeated».
+  if (Array.isArray(v) && v.length <= 2 && v.length > 0) v = v.slice()
   t.v = v
   t.c = null
   t.e = null
