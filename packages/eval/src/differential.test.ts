@@ -298,3 +298,46 @@ describe.skipIf(!hasNix)('differential: errors of generated ill-typed programs',
     }
   })
 })
+
+/**
+ * Values reached along several paths (variables, selects, identity functions, `++ [ ]`, `//`,
+ * …): Nix prints a set or list seen again as «repeated», except a list of one or two elements,
+ * which each of its value cells holds a copy of.
+ */
+function sharingProgram(rand: () => number): string {
+  const int = (n: number): number => Math.floor(rand() * n)
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!
+  const ref = (d: number): string => {
+    if (d <= 0) return pick(['l0', 'l1', 'l2', 'l3', 's0', 's1', 'e'])
+    switch (int(14)) {
+      case 0: return `(f ${ref(d - 1)})`
+      case 1: return `(builtins.seq 1 ${ref(d - 1)})`
+      case 2: return `(builtins.head [ ${ref(d - 1)} ])`
+      case 3: return `(${ref(d - 1)} ++ [ ])`
+      case 4: return `([ ] ++ ${ref(d - 1)})`
+      case 5: return `(builtins.filter (x: true) ${pick(['l1', 'l2', 'l3'])})`
+      case 6: return `(map (x: x) ${pick(['l1', 'l2', 'l3'])})`
+      case 7: return `{ inherit ${pick(['l0', 'l1', 'l2', 's0'])}; }`
+      case 8: return `(${ref(d - 1)} // { })`
+      case 9: return `(s1.a or ${ref(d - 1)})`
+      case 10: return `(if true then ${ref(d - 1)} else null)`
+      case 11: return `(let y = ${ref(d - 1)}; in y)`
+      case 12: return `[ ${ref(d - 1)} ${ref(d - 1)} ]`
+      default: return `{ a = ${ref(d - 1)}; b = ${ref(d - 1)}; }`
+    }
+  }
+  const body = int(3) === 0 ? ref(3) : `[ ${ref(2)} ${ref(2)} ${ref(3)} ]`
+  return `let f = x: x; l0 = [ ]; l1 = [ 1 ]; l2 = [ 1 2 ]; l3 = [ 1 2 3 ]; s0 = { }; s1 = { a = l2; }; e = [ e 1 ]; in ${body}`
+}
+
+describe.skipIf(!hasNix)('differential: shared values in --strict output', () => {
+  it('60 programs (seeded)', () => {
+    const rand = seededRandom(4242)
+    for (let i = 0; i < 60; i++) {
+      const e = sharingProgram(rand)
+      const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '-E', e], { cwd: '/tmp', encoding: 'latin1', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
+      const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [e], cwd: '/tmp' })
+      expect({ e, out: ours.stdout }).toEqual({ e, out: nix.stdout })
+    }
+  })
+})
