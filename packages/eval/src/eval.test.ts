@@ -174,6 +174,10 @@ describe('evaluation order, where an error shows it (outputs of nix-instantiate 
     expect(first('"a" + (throw "R")')).toBe('error: R')
     expect(first('"a${"b"}${throw "R"}"')).toBe('error: R')
   })
+  it('copies a path operand of + to the store only after a string', () => {
+    expect(first('{ outPath = "/o"; } + /nonexistent-tsnix')).toBe('"/o/nonexistent-tsnix"')
+    expect(first('"a" + /nonexistent-tsnix')).toBe("error: getting status of '/nonexistent-tsnix': No such file or directory")
+  })
   it('copies a path to the store where Nix coerces it with its defaults (throw, abort)', () => {
     expect(first('throw /nonexistent-tsnix')).toBe("error: getting status of '/nonexistent-tsnix': No such file or directory")
     expect(first('builtins.abort /nonexistent-tsnix')).toBe("error: getting status of '/nonexistent-tsnix': No such file or directory")

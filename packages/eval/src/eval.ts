@@ -1339,9 +1339,12 @@ export class Evaluator {
       return acc
     }
     const isPath = !forceString && first instanceof NixPath
+    // paths are copied to the store only into a string (an interpolation, or `+` after a
+    // string; not after a path or a set with outPath / __toString)
+    const copy = forceString || typeof first === 'string' || first instanceof NixString
     const ctx = takeContext()
-    let s = this.coerceToString(first, poss[0], ctx, false, !isPath)
-    for (let i = 1; i < n; i++) s += this.coerceToString(part(i), poss[i], ctx, false, !isPath)
+    let s = this.coerceToString(first, poss[0], ctx, false, copy)
+    for (let i = 1; i < n; i++) s += this.coerceToString(part(i), poss[i], ctx, false, copy)
     if (isPath) {
       if (ctx.size > 0) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', pos)
       return new NixPath(canonPathStr(s))
