@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { watchForLargeSources } from './instantiate-cli.js'
-import { nodeIO } from './index.js'
+import { nodeIO, runInstantiate, type InstantiateOptions } from './index.js'
 
 describe('instantiate tool', () => {
   it('notices the first large source it reads, once', () => {
@@ -13,5 +16,24 @@ describe('instantiate tool', () => {
     expect(io.readFileBytes('/big.nix').length).toBe(300 * 1024)
     io.readFileBytes('/big2.nix')
     expect(calls).toBe(1)
+  })
+})
+
+describe('paths and names from the command line', () => {
+  // arguments are UTF-8 (as Nix takes their bytes); inside, paths are byte strings
+  it('reads files, relative paths, -I and --argstr under a non-ASCII directory', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'tsnix-args-')), 'dé')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'a.nix'), '"in dé"')
+    const run = (o: Partial<InstantiateOptions>): string => {
+      const r = runInstantiate({ mode: 'eval', cwd: dir, ...o })
+      return Buffer.from(r.exitCode === 0 ? r.stdout : r.stderr, 'latin1').toString('utf8')
+    }
+    expect(run({ items: ['a.nix'] })).toBe('"in dé"\n')
+    expect(run({ fromArgs: true, items: ['./a.nix'] })).toBe(`${dir}/a.nix\n`)
+    expect(run({ fromArgs: true, items: ['import ./a.nix'] })).toBe('"in dé"\n')
+    expect(run({ fromArgs: true, items: ['<u/a.nix>'], searchPath: [`u=${dir}`] })).toBe(`${dir}/a.nix\n`)
+    expect(run({ fromArgs: true, items: ['{ x }: x'], autoArgs: [{ kind: 'str', name: 'x', value: 'ü' }] })).toBe('"ü"\n')
+    rmSync(dirname(dir), { recursive: true })
   })
 })

@@ -19,6 +19,10 @@ export interface AutoArg {
   value: string
 }
 
+/**
+ * What `nix-instantiate` gets on its command line. Strings here are ordinary (Unicode) strings,
+ * as in `process.argv`: they are taken as UTF-8, as Nix takes its arguments' bytes.
+ */
 export interface InstantiateOptions {
   /** 'eval' (--eval), 'parse' (--parse); 'instantiate' (neither) needs the store. */
   mode: 'eval' | 'parse' | 'instantiate'
@@ -136,11 +140,16 @@ export function findAlongAttrPath(st: EvalState, path: string, autoArgs: NixAttr
   return v
 }
 
+/** A string as the byte string (one char per byte) of its UTF-8 encoding. */
+function bytes(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1')
+}
+
 /** Run `nix-instantiate` on parsed options; never throws for Nix errors (they go to stderr). */
 export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
   let stdout = ''
   let stderr = ''
-  const cwd = opts.cwd ?? process.cwd()
+  const cwd = bytes(opts.cwd ?? process.cwd())
   const showTrace = opts.showTrace ?? false
   const baseIO = opts.io ?? nodeIO()
   const colour = opts.colour ?? false
@@ -153,27 +162,27 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
   }
   const io: EvalIO = { ...baseIO, trace }
   const st = new EvalState({
-    searchPath: opts.searchPath ?? [],
+    searchPath: (opts.searchPath ?? []).map(bytes),
     cwd,
     traces: showTrace,
     // with --strict every value is forced before it is printed: no `<CODE>` to preserve
     speculate: opts.strict === true && opts.mode === 'eval',
-    ...(opts.storeDir !== undefined ? { storeDir: opts.storeDir } : {}),
+    ...(opts.storeDir !== undefined ? { storeDir: bytes(opts.storeDir) } : {}),
     io,
   })
   try {
     const items = opts.items ?? []
     const list = items.length === 0 && opts.fromArgs !== true ? ['./default.nix'] : items
     const exprs = list.map((item) => {
-      if (opts.fromArgs === true) return st.parseSource(new Source('string', '', Buffer.from(item, 'utf8').toString('latin1'), cwd))
+      if (opts.fromArgs === true) return st.parseSource(new Source('string', '', bytes(item), cwd))
       if (item === '-') {
         const text = Buffer.from(opts.stdin ?? new Uint8Array()).toString('latin1')
         return st.parseSource(new Source('stdin', '', text, cwd))
       }
       let path: string
       if (item.startsWith('<') && item.endsWith('>')) {
-        path = st.findFile(st.nixPathValue() as Lazy[], item.slice(1, -1), undefined)
-      } else path = canonPath(item, cwd)
+        path = st.findFile(st.nixPathValue() as Lazy[], bytes(item.slice(1, -1)), undefined)
+      } else path = canonPath(bytes(item), cwd)
       path = st.resolveExprPath(path)
       const text = st.io.readFileBytes(path).toString('latin1')
       return st.parseSource(new Source('file', path, text, path.slice(0, Math.max(1, path.lastIndexOf('/')))))
@@ -190,15 +199,15 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
     }
     const autoMap = new Map<string, Lazy>()
     for (const a of opts.autoArgs ?? []) {
-      if (a.kind === 'str') autoMap.set(a.name, Buffer.from(a.value, 'utf8').toString('latin1'))
+      if (a.kind === 'str') autoMap.set(bytes(a.name), bytes(a.value))
       else {
-        const e = st.parseSource(new Source('string', '', Buffer.from(a.value, 'utf8').toString('latin1'), cwd))
+        const e = st.parseSource(new Source('string', '', bytes(a.value), cwd))
         const code = st.compileTop(e)
-        autoMap.set(a.name, new Thunk(code, null))
+        autoMap.set(bytes(a.name), new Thunk(code, null))
       }
     }
     const autoArgs = NixAttrs.fromMap(autoMap)
-    const attrPaths = opts.attrPaths !== undefined && opts.attrPaths.length > 0 ? opts.attrPaths : ['']
+    const attrPaths = opts.attrPaths !== undefined && opts.attrPaths.length > 0 ? opts.attrPaths.map(bytes) : ['']
     // compile each expression when its turn comes, then let its syntax tree go: on a big
     // file it is as large as the compiled code, and evaluation never needs it
     while (exprs.length > 0) {

@@ -100,7 +100,7 @@ export function nodeIO(env: NodeJS.ProcessEnv = process.env, stderr: (s: string)
   }
 }
 
-/** Options of an evaluation. */
+/** Options of an evaluation. Paths and search-path entries are byte strings (latin1), as in `EvalIO`. */
 export interface EvalOptions {
   /** Search path entries from `-I` (`prefix=path` or `path`), before `NIX_PATH`'s. */
   searchPath?: readonly string[]
@@ -162,7 +162,7 @@ export class EvalState extends Evaluator {
     this.storeDir = options.storeDir ?? DEFAULT_STORE_DIR
     this.currentSystem = options.currentSystem ?? 'x86_64-linux'
     this.home = options.home ?? this.io.getEnv('HOME') ?? '/'
-    this.cwd = options.cwd ?? process.cwd()
+    this.cwd = options.cwd ?? Buffer.from(process.cwd(), 'utf8').toString('latin1')
     this.traces = options.traces ?? false
     this.speculate = options.speculate ?? false
     const nixPath = options.nixPath ?? this.defaultNixPath()
