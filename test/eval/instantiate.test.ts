@@ -44,6 +44,9 @@ describe('instantiate --eval', () => {
   })
   it('reads stdin with -', () => {
     expect(inst(['--eval', '-'], { input: '6 * 7' }).stdout.toString()).toBe('42\n')
+    // `-` reads standard input even with -E, once, before the other items (as nix-instantiate 2.8)
+    expect(inst(['--eval', '-E', '-'], { input: '6 * 7' }).stdout.toString()).toBe('42\n')
+    expect(inst(['--eval', '-E', '2', '-', '-'], { input: '1' }).stdout.toString()).toBe('1\n2\n')
   })
   it('evaluates files with -A, --arg and --argstr (auto-calling functions)', () => {
     const r = inst(['--eval', '--strict', '-A', 'nested.list', '--arg', 'y', '40 + 1', join(dir, 'default.nix')])

@@ -82,7 +82,7 @@ async function helpOrVersion(argv: string[]): Promise<void> {
 }
 
 async function run(opts: InstantiateOptions): Promise<void> {
-  if (opts.items?.includes('-') === true && opts.fromArgs !== true) {
+  if (opts.items?.includes('-') === true) {
     const { readStdin } = await import('@tsnix/cli-kit')
     opts.stdin = await readStdin()
   }

@@ -32,7 +32,10 @@ export interface InstantiateOptions {
   location?: boolean
   /** -E: the items are expressions, not files. */
   fromArgs?: boolean
-  /** Files (or `-` for stdin, `<path>` for the search path), or expressions with `fromArgs`. */
+  /**
+   * Files (`<path>` for the search path), or expressions with `fromArgs`; `-` among them (with or
+   * without `fromArgs`) reads `stdin` first.
+   */
   items?: readonly string[]
   attrPaths?: readonly string[]
   autoArgs?: readonly AutoArg[]
@@ -171,14 +174,13 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
     io,
   })
   try {
+    // `-` anywhere, even with -E, reads standard input, once, before the other items (as Nix 2.8)
     const items = opts.items ?? []
-    const list = items.length === 0 && opts.fromArgs !== true ? ['./default.nix'] : items
+    const readStdin = items.includes('-')
+    const rest = items.filter((item) => item !== '-')
+    const list = rest.length === 0 && opts.fromArgs !== true && !readStdin ? ['./default.nix'] : rest
     const exprs = list.map((item) => {
       if (opts.fromArgs === true) return st.parseSource(new Source('string', '', bytes(item), cwd))
-      if (item === '-') {
-        const text = Buffer.from(opts.stdin ?? new Uint8Array()).toString('latin1')
-        return st.parseSource(new Source('stdin', '', text, cwd))
-      }
       let path: string
       if (item.startsWith('<') && item.endsWith('>')) {
         path = st.findFile(st.nixPathValue() as Lazy[], bytes(item.slice(1, -1)), undefined)
@@ -187,6 +189,7 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
       const text = st.io.readFileBytes(path).toString('latin1')
       return st.parseSource(new Source('file', path, text, path.slice(0, Math.max(1, path.lastIndexOf('/')))))
     })
+    if (readStdin) exprs.unshift(st.parseSource(new Source('stdin', '', Buffer.from(opts.stdin ?? new Uint8Array()).toString('latin1'), cwd)))
     if (opts.mode === 'parse') {
       for (const e of exprs) {
         st.compileTop(e) // resolves variables: undefined ones are parse errors
