@@ -1,4 +1,4 @@
-import { resolvePos, type Pos, type PosIdx } from './source.js'
+import { byteString, resolvePos, type Pos, type PosIdx } from './source.js'
 
 /** Kinds of evaluation failure; `thrown` and `assertion` are what `builtins.tryEval` catches. */
 export type NixErrorCode =
@@ -61,7 +61,7 @@ export class NixSyntaxError extends NixError {
   }
 }
 
-const ELLIPSIS = Buffer.from('…', 'utf8').toString('latin1')
+const ELLIPSIS = byteString('…')
 
 /** Levenshtein distance, for "Did you mean" suggestions. */
 function levenshtein(a: string, b: string): number {

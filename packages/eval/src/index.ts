@@ -5,7 +5,7 @@
  * Texts are byte strings: one JS char per byte (latin1), as Nix strings are bytes.
  * Reference: Nix 2.8.0 src/libexpr (lexer.l, parser.y, eval.cc, primops.cc).
  */
-import { Source } from './source.js'
+import { Source, byteString } from './source.js'
 import { EvalState, type EvalOptions } from './state.js'
 import type { Value } from './values.js'
 
@@ -31,6 +31,6 @@ export { NIX_VERSION, LANG_VERSION } from './builtins.js'
  */
 export function evalString(text: string, options: EvalOptions & { baseDir?: string } = {}): { value: Value; state: EvalState } {
   const state = new EvalState(options)
-  const src = new Source('string', '', Buffer.from(text, 'utf8').toString('latin1'), options.baseDir ?? state.cwd)
+  const src = new Source('string', '', byteString(text), options.baseDir ?? state.cwd)
   return { value: state.evalExpr(state.parseSource(src)), state }
 }

@@ -8,7 +8,7 @@ import { NixError, formatNixError } from './errors.js'
 import { filterLogMessage } from './log.js'
 import { canonPath } from './parser.js'
 import { forceDeep, printValue, toJSON, toXML } from './print.js'
-import { Source } from './source.js'
+import { Source, byteString } from './source.js'
 import { EvalState, nodeIO, type EvalIO } from './state.js'
 import { Lambda, NixAttrs, Thunk, showType, type Lazy, type Value } from './values.js'
 
@@ -143,16 +143,11 @@ export function findAlongAttrPath(st: EvalState, path: string, autoArgs: NixAttr
   return v
 }
 
-/** A string as the byte string (one char per byte) of its UTF-8 encoding. */
-function bytes(s: string): string {
-  return Buffer.from(s, 'utf8').toString('latin1')
-}
-
 /** Run `nix-instantiate` on parsed options; never throws for Nix errors (they go to stderr). */
 export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
   let stdout = ''
   let stderr = ''
-  const cwd = bytes(opts.cwd ?? process.cwd())
+  const cwd = byteString(opts.cwd ?? process.cwd())
   const showTrace = opts.showTrace ?? false
   const baseIO = opts.io ?? nodeIO()
   const colour = opts.colour ?? false
@@ -165,12 +160,12 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
   }
   const io: EvalIO = { ...baseIO, trace }
   const st = new EvalState({
-    searchPath: (opts.searchPath ?? []).map(bytes),
+    searchPath: (opts.searchPath ?? []).map(byteString),
     cwd,
     traces: showTrace,
     // with --strict every value is forced before it is printed: no `<CODE>` to preserve
     speculate: opts.strict === true && opts.mode === 'eval',
-    ...(opts.storeDir !== undefined ? { storeDir: bytes(opts.storeDir) } : {}),
+    ...(opts.storeDir !== undefined ? { storeDir: byteString(opts.storeDir) } : {}),
     io,
   })
   try {
@@ -180,11 +175,11 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
     const rest = items.filter((item) => item !== '-')
     const list = rest.length === 0 && opts.fromArgs !== true && !readStdin ? ['./default.nix'] : rest
     const exprs = list.map((item) => {
-      if (opts.fromArgs === true) return st.parseSource(new Source('string', '', bytes(item), cwd))
+      if (opts.fromArgs === true) return st.parseSource(new Source('string', '', byteString(item), cwd))
       let path: string
       if (item.startsWith('<') && item.endsWith('>')) {
-        path = st.findFile(st.nixPathValue() as Lazy[], bytes(item.slice(1, -1)), undefined)
-      } else path = canonPath(bytes(item), cwd)
+        path = st.findFile(st.nixPathValue() as Lazy[], byteString(item.slice(1, -1)), undefined)
+      } else path = canonPath(byteString(item), cwd)
       path = st.resolveExprPath(path)
       const text = st.io.readFileBytes(path).toString('latin1')
       return st.parseSource(new Source('file', path, text, path.slice(0, Math.max(1, path.lastIndexOf('/')))))
@@ -202,15 +197,15 @@ export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
     }
     const autoMap = new Map<string, Lazy>()
     for (const a of opts.autoArgs ?? []) {
-      if (a.kind === 'str') autoMap.set(bytes(a.name), bytes(a.value))
+      if (a.kind === 'str') autoMap.set(byteString(a.name), byteString(a.value))
       else {
-        const e = st.parseSource(new Source('string', '', bytes(a.value), cwd))
+        const e = st.parseSource(new Source('string', '', byteString(a.value), cwd))
         const code = st.compileTop(e)
-        autoMap.set(bytes(a.name), new Thunk(code, null))
+        autoMap.set(byteString(a.name), new Thunk(code, null))
       }
     }
     const autoArgs = NixAttrs.fromMap(autoMap)
-    const attrPaths = opts.attrPaths !== undefined && opts.attrPaths.length > 0 ? opts.attrPaths.map(bytes) : ['']
+    const attrPaths = opts.attrPaths !== undefined && opts.attrPaths.length > 0 ? opts.attrPaths.map(byteString) : ['']
     // compile each expression when its turn comes, then let its syntax tree go: on a big
     // file it is as large as the compiled code, and evaluation never needs it
     while (exprs.length > 0) {

@@ -6,10 +6,10 @@
 import { formatG, showId } from './ast.js'
 
 /** `«repeated»` as UTF-8 bytes in a byte string. */
-const REPEATED = Buffer.from('«repeated»', 'utf8').toString('latin1')
+const REPEATED = byteString('«repeated»')
 import { NixError } from './errors.js'
 import type { Evaluator } from './eval.js'
-import { resolvePos, type PosIdx } from './source.js'
+import { byteString, resolvePos, type PosIdx } from './source.js'
 import {
   Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, StartupThunk, Thunk, byteCompare, forceThunk,
   sameList, showType, type Lazy, type Value,

@@ -93,8 +93,13 @@ export function showPos(p: PosIdx | undefined): string {
   return r === undefined ? 'undefined position' : r.toString()
 }
 
-const STRING_ORIGIN = Buffer.from('«string»', 'utf8').toString('latin1')
-const STDIN_ORIGIN = Buffer.from('«stdin»', 'utf8').toString('latin1')
+/** A (Unicode) string as the byte string of its UTF-8 encoding: one char per byte, as texts are here. */
+export function byteString(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1')
+}
+
+const STRING_ORIGIN = byteString('«string»')
+const STDIN_ORIGIN = byteString('«stdin»')
 
 /** A resolved position in a source: 1-based line and column (bytes). */
 export class Pos {

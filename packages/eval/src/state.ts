@@ -12,7 +12,7 @@ import { filterLogMessage } from './log.js'
 import { Evaluator, canonPathStr } from './eval.js'
 import { parse } from './parser.js'
 import type { Expr } from './ast.js'
-import { Source, type PosIdx } from './source.js'
+import { Source, byteString, type PosIdx } from './source.js'
 import { NixAttrs, NixPath, StartupThunk, type Lazy, type Value } from './values.js'
 
 /** Default store directory (`NIX_STORE_DIR` overrides it in the CLI); `@tsnix/hash`'s. */
@@ -92,7 +92,7 @@ export function nodeIO(env: NodeJS.ProcessEnv = process.env, stderr: (s: string)
     },
     getEnv(name) {
       const v = env[name]
-      return v === undefined ? undefined : Buffer.from(v, 'utf8').toString('latin1')
+      return v === undefined ? undefined : byteString(v)
     },
     trace(line) {
       stderr(`${filterLogMessage(line, process.stderr.isTTY === true)}\n`)
@@ -162,7 +162,7 @@ export class EvalState extends Evaluator {
     this.storeDir = options.storeDir ?? DEFAULT_STORE_DIR
     this.currentSystem = options.currentSystem ?? 'x86_64-linux'
     this.home = options.home ?? this.io.getEnv('HOME') ?? '/'
-    this.cwd = options.cwd ?? Buffer.from(process.cwd(), 'utf8').toString('latin1')
+    this.cwd = options.cwd ?? byteString(process.cwd())
     this.traces = options.traces ?? false
     this.speculate = options.speculate ?? false
     const nixPath = options.nixPath ?? this.defaultNixPath()
