@@ -35,6 +35,10 @@ const CASES: Array<[string, string]> = [
   ['[ 1.0e-5 0.0001 100000.0 1234567.0 1.5 ]', '[ 1e-05 0.0001 100000 1.23457e+06 1.5 ]'],
   ['"a${"b"}\\n\\t\\"\\\\" + "\\${x}"', '"ab\\n\\t\\"\\\\\\${x}"'],
   ['let a = { x = 1; }; in [ a a ]', '[ { x = 1; } «repeated» ]'],
+  // `//` of shapes met before reuses their layout: values and positions from the right set
+  // (five right-hand shapes per left-hand one: more than a shape remembers)
+  ['let f = a: b: a // b; mk = i: { x = i; y = i * 2; }; rs = builtins.genList (i: [ (f (mk i) { y = "b${toString i}"; z = i; }) (f (mk i) { a = i; }) (f (mk i) { x = 0; }) (f (mk i) { w = 1; y = 1; z = 1; }) (f (mk i) { q = i; }) (f { z = 1; } (mk i)) ]) 3; in [ (builtins.elemAt rs 2) (builtins.unsafeGetAttrPos "y" (builtins.elemAt (builtins.elemAt rs 2) 0)).column (builtins.unsafeGetAttrPos "x" (builtins.elemAt (builtins.elemAt rs 2) 2)).column (builtins.unsafeGetAttrPos "y" (builtins.elemAt (builtins.elemAt rs 1) 3)).column ]',
+    '[ [ { x = 2; y = "b2"; z = 2; } { a = 2; x = 2; y = 4; } { x = 0; y = 4; } { w = 1; x = 2; y = 1; z = 1; } { q = 2; x = 2; y = 4; } { x = 2; y = 4; z = 1; } ] 94 160 189 ]'],
   ['{ "a b" = 1; c = x: x; d = map; e = map (x: x); }', '{ "a b" = 1; c = <LAMBDA>; d = <PRIMOP>; e = <PRIMOP-APP>; }'],
   ['rec { a = 1; b = a; __overrides = { a = 2; }; }', '{ __overrides = { a = 2; }; a = 2; b = 2; }'],
   ['let x = 1; in with { x = 2; y = 3; }; with { y = 4; }; [ x y ]', '[ 1 4 ]'],

@@ -10,7 +10,7 @@ import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { resolvePos, showPos, type PosIdx } from './source.js'
 import {
   Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, Delayed,
-  forceThunk, lazyValue, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList,
+  forceThunk, lazyValue, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList, mergeSources,
   type Code, type Env, type LambdaInfo, type Lazy, type LazyCode, type Value,
 } from './values.js'
 
@@ -926,10 +926,22 @@ export class Evaluator {
     const sb = b.shape
     // (a new set, as in Nix: printing marks a set seen twice as «repeated»)
     if (sa === sb) return new NixAttrs(sb.withoutOrigin(), b.vals.slice())
-    const an = sa.names
-    const bn = sb.names
     const av = a.vals
     const bv = b.vals
+    const m = sa.mergeWith(sb)
+    if (m !== undefined) {
+      // these shapes met before: copy the values by the layout
+      const from = m.from ??= mergeSources(sa, sb, m.shape)
+      const n = from.length
+      const vals: Lazy[] = new Array(n)
+      for (let k = 0; k < n; k++) {
+        const f = from[k]!
+        vals[k] = f >= 0 ? av[f]! : bv[~f]!
+      }
+      return new NixAttrs(m.shape, vals)
+    }
+    const an = sa.names
+    const bn = sb.names
     const na = an.length
     const nb = bn.length
     // room for the most names there can be; the end is cut off after the merge
@@ -956,7 +968,9 @@ export class Evaluator {
     pos.length = k
     vals.length = k
     // `b` only overrides: the names are a's, shared
-    return new NixAttrs(new Shape(k === na ? an : names, pos), vals)
+    const shape = new Shape(k === na ? an : names, pos)
+    sa.rememberMerge({ b: sb, shape, from: null })
+    return new NixAttrs(shape, vals)
   }
 
   posToAttrs(idx: PosIdx | undefined): Value {
@@ -1005,13 +1019,13 @@ export class Evaluator {
             if (def !== undefined) return def(env)
             throw this.typeError(v, 'a set', pos)
           }
-          const x = v.get(name)
-          if (x === undefined) {
+          const slot = v.shape.slotOf(name)
+          if (slot === undefined) {
             if (def !== undefined) return def(env)
             throw this.missingAttr(name, v, pos)
           }
-          last = x
-          attrPos = v.posOf(name)
+          last = v.vals[slot]!
+          attrPos = v.shape.pos[slot]
         }
         return last instanceof Thunk ? this.forceThunkAt(last, attrPos ?? pos) : last
       } catch (err) {

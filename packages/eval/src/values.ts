@@ -149,7 +149,10 @@ export class Shape {
   private searches = 0
   private index: Map<string, number> | null = null
   private unpositioned: Shape | undefined = undefined
+  private originless: Shape | undefined = undefined
   private bySymbol: number[] | undefined = undefined
+  /** Recent `this // b` layouts, by `b` (code repeats its updates: most hit). */
+  private merges: Merge[] | undefined = undefined
   /**
    * `names` must be distinct and in byte order (see `Shape.sort` otherwise); `index`, if
    * given, maps each name to its slot.
@@ -200,7 +203,27 @@ export class Shape {
    * `//`), which in Nix has no position of its own.
    */
   withoutOrigin(): Shape {
-    return this.origin === undefined ? this : new Shape(this.names, this.pos, this.index)
+    if (this.origin === undefined) return this
+    this.originless ??= new Shape(this.names, this.pos, this.index)
+    return this.originless
+  }
+
+  /** What is known of `a // b` for sets `a` of this shape and `b` of shape `b`, if they met before. */
+  mergeWith(b: Shape): Merge | undefined {
+    const merges = this.merges
+    if (merges === undefined) return undefined
+    for (let i = 0; i < merges.length; i++) if (merges[i]!.b === b) return merges[i]!
+    return undefined
+  }
+
+  /** Remember the shape of `a // b` (most recent first; a few are kept). */
+  rememberMerge(m: Merge): void {
+    const merges = this.merges
+    if (merges === undefined) this.merges = [m]
+    else {
+      if (merges.length >= MERGES_KEPT) merges.pop()
+      merges.unshift(m)
+    }
   }
 
   /** The slots in the symbol order of their names (the order Nix forces them in), made once. */
@@ -244,6 +267,36 @@ export class Shape {
     }
     return undefined
   }
+}
+
+/**
+ * The layout of `a // b` (by shapes): slot `k` of the result is `a`'s slot `from[k]` if ≥ 0,
+ * else `b`'s slot `~from[k]`. `from` is worked out when the same shapes meet a second time:
+ * most sets of a large evaluation are merged once.
+ */
+export interface Merge {
+  readonly b: Shape
+  readonly shape: Shape
+  from: number[] | null
+}
+
+/** How many `//` layouts a shape keeps (a few right-hand sides per left-hand side). */
+const MERGES_KEPT = 4
+
+/** Where each slot of `merged` (the shape of `a // b`) comes from (see `Merge`). */
+export function mergeSources(a: Shape, b: Shape, merged: Shape): number[] {
+  const n = merged.names.length
+  const from: number[] = new Array(n)
+  let i = 0
+  let j = 0
+  for (let k = 0; k < n; k++) {
+    const name = merged.names[k]!
+    if (j < b.names.length && b.names[j] === name) {
+      if (i < a.names.length && a.names[i] === name) i++
+      from[k] = ~j++
+    } else from[k] = i++
+  }
+  return from
 }
 
 /** Shapes up to this size are searched linearly. */
