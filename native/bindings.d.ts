@@ -26,6 +26,13 @@ export interface NarHashResult {
   size: number
 }
 
+/**
+ * The syntax tree of a Nix source (its bytes) in the flat encoding `@tsnix/eval` decodes
+ * (src/nixparse/mod.rs), or null when the source has an error or a construct left to the
+ * TS parser (synchronous).
+ */
+export declare function parseNix(src: Uint8Array): Int32Array | null
+
 /** The `hash_parts` occurring in `data`, sorted and de-duplicated (synchronous). */
 export declare function scanBytes(data: Uint8Array, hashParts: Array<string>): Array<string>
 

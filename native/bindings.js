@@ -773,9 +773,10 @@ if (
   }
 }
 
-const { narHashAndScan, narHashPath, scanBytes, scanReferences } = nativeBinding
+const { narHashAndScan, narHashPath, parseNix, scanBytes, scanReferences } = nativeBinding
 export { narHashAndScan }
 export { narHashPath }
+export { parseNix }
 export { scanBytes }
 export { scanReferences }
 export const __napiBindingTarget = __napiLoadedBindingTarget

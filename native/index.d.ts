@@ -1,5 +1,6 @@
 /**
- * @tsnix/native: optional Rust addon with the hot paths of `@tsnix/nar`.
+ * @tsnix/native: optional Rust addon with the hot paths of `@tsnix/nar`, and a Nix parser
+ * for the large sources of `@tsnix/eval`.
  *
  * NAR serialisation as in Nix 2.8 (src/libutil/archive.cc) and reference
  * scanning as in src/libstore/references.cc. The async functions run off the
@@ -50,3 +51,12 @@ export declare function narHashAndScan(path: string, algorithm: string, hashPart
 
 /** The `hashParts` occurring anywhere in `data`, sorted and de-duplicated (synchronous). */
 export declare function scanBytes(data: Uint8Array, hashParts: string[]): string[]
+
+/**
+ * Parses a Nix source (its bytes) with the grammar of Nix 2.8 into the flat encoding that
+ * `@tsnix/eval` decodes into exactly the syntax tree of its TS parser (the layout is in
+ * `src/nixparse/mod.rs`). Synchronous. Returns null when the source has a syntax error, a
+ * duplicate attribute or formal, an invalid integer or a lexical error, or nests deeper than
+ * the parser's limits: the TS parser then decides, with Nix's message.
+ */
+export declare function parseNix(src: Uint8Array): Int32Array | null

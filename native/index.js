@@ -48,3 +48,7 @@ export async function narHashAndScan(path, algorithm, hashParts) {
 export function scanBytes(data, hashParts) {
   return bindings.scanBytes(data, hashParts)
 }
+
+export function parseNix(src) {
+  return bindings.parseNix(src)
+}

@@ -2,8 +2,8 @@
 //! (napi `AsyncTask`), never on the JS thread.
 
 use crate::errors::NarError;
-use crate::{process, scan_bytes as scan_bytes_impl, Outcome};
-use napi::bindgen_prelude::{AsyncTask, Buffer};
+use crate::{nixparse, process, scan_bytes as scan_bytes_impl, Outcome};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Int32Array};
 use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
 
@@ -99,4 +99,12 @@ pub fn nar_hash_and_scan(path: String, algorithm: String, hash_parts: Vec<String
 #[napi]
 pub fn scan_bytes(data: &[u8], hash_parts: Vec<String>) -> Vec<String> {
     scan_bytes_impl(data, &hash_parts)
+}
+
+/// The syntax tree of a Nix source (its bytes) in the flat encoding `@tsnix/eval` decodes
+/// (src/nixparse/mod.rs), or null when the source has an error or a construct left to the
+/// TS parser (synchronous).
+#[napi]
+pub fn parse_nix(src: &[u8]) -> Option<Int32Array> {
+    nixparse::parse(src).map(Int32Array::new)
 }

@@ -1,4 +1,5 @@
-//! tsnix-native: NAR hashing and store-reference scanning for `@tsnix/nar`.
+//! tsnix-native: NAR hashing and store-reference scanning for `@tsnix/nar`,
+//! and a Nix parser for `@tsnix/eval` (`nixparse`, see its module docs).
 //!
 //! Three pieces: `nar` walks a file system object and produces its NAR
 //! serialisation (Nix 2.8 src/libutil/archive.cc) in fixed-size chunks,
@@ -17,6 +18,7 @@
 pub mod errors;
 pub mod hash;
 pub mod nar;
+pub mod nixparse;
 pub mod scan;
 
 #[cfg(not(test))]

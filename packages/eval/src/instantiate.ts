@@ -6,7 +6,7 @@
 import { showExpr } from './ast.js'
 import { NixError, formatNixError } from './errors.js'
 import { filterLogMessage } from './log.js'
-import { canonPath } from './parser.js'
+import { canonPath } from './source.js'
 import { forceDeep, printValue, toJSON, toXML } from './print.js'
 import { Source, byteString } from './source.js'
 import { EvalState, nodeIO, type EvalIO } from './state.js'

@@ -5,14 +5,23 @@
 import { showExpr, showId, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal, type Formals } from './ast.js'
 import { NixSyntaxError } from './errors.js'
 import { intValue, lexer, type Token, type TokenKind } from './lexer.js'
-import { showPos, type PosIdx, type Source } from './source.js'
+import { parseNative } from './native-parse.js'
+import { canonPath, showPos, type PosIdx, type Source } from './source.js'
 import { symbolId } from './symbols.js'
 
 /** Options of the parser that depend on the environment. */
 export interface ParseOptions {
   /** $HOME, for `~/…` paths. */
   home?: string
+  /**
+   * Use the native parser (`@tsnix/native`, when built): true always, false never; by default
+   * for sources of `NATIVE_MIN_LENGTH` bytes or more. It falls back to this one on any error.
+   */
+  native?: boolean
 }
+
+/** Sources from this size on go to the native parser by default (loading it costs ≈ 3 ms). */
+const NATIVE_MIN_LENGTH = 256 * 1024
 
 /** Binary operator precedences and associativity (parser.y %left/%right/%nonassoc). */
 const BINOPS: Partial<Record<TokenKind, { prec: number; assoc: 'left' | 'right' | 'none' }>> = {
@@ -53,18 +62,6 @@ function tokenName(t: Token): string {
   if (n !== undefined) return n
   if (t.t === 'CHAR') return GRAMMAR_CHARS.has(t.v) ? `'${t.v}'` : 'invalid token'
   return `'${t.t}'`
-}
-
-/** Nix's absPath + canonPath for path literals: resolve against `base`, drop `.`/`..`/`//`. */
-export function canonPath(path: string, base = '/'): string {
-  const full = path.startsWith('/') ? path : `${base}/${path}`
-  const out: string[] = []
-  for (const part of full.split('/')) {
-    if (part === '' || part === '.') continue
-    if (part === '..') out.pop()
-    else out.push(part)
-  }
-  return `/${out.join('/')}`
 }
 
 /** Size of the parser's lookahead ring (a power of two; it looks at most 4 tokens ahead). */
@@ -679,9 +676,14 @@ class Parser {
 }
 
 /**
- * Parse a source into an expression (no variable resolution: `compile` does that).
+ * Parse a source into an expression (no variable resolution: `compile` does that). Large
+ * sources go to the native parser when it is built (`ParseOptions.native`): same tree.
  * @throws NixSyntaxError on a syntax error or a duplicate attribute / formal.
  */
 export function parse(src: Source, options: ParseOptions = {}): Expr {
+  if (options.native ?? src.text.length >= NATIVE_MIN_LENGTH) {
+    const e = parseNative(src, options)
+    if (e !== undefined) return e
+  }
   return new Parser(src, options).parseTop()
 }

@@ -128,3 +128,15 @@ export class Pos {
     return `${f}:${this.line}:${this.col}`
   }
 }
+
+/** Nix's absPath + canonPath for path literals: resolve against `base`, drop `.`/`..`/`//`. */
+export function canonPath(path: string, base = '/'): string {
+  const full = path.startsWith('/') ? path : `${base}/${path}`
+  const out: string[] = []
+  for (const part of full.split('/')) {
+    if (part === '' || part === '.') continue
+    if (part === '..') out.pop()
+    else out.push(part)
+  }
+  return `/${out.join('/')}`
+}

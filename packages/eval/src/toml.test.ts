@@ -197,7 +197,8 @@ describe.skipIf(!hasNix)('fromTOML against nix-instantiate', () => {
     })
     expect(diffs.join('\n')).toBe('')
   }
-  it('broken documents give the same errors', () => run(BROKEN))
-  it('valid documents give the same values', () => run(VALID))
-  it('snippets with tabs and CRs differ only by the logger filter', () => run(SHOWS_TAB_OR_CR, loggerFilter))
+  // (one nix-instantiate per document: seconds on a loaded machine)
+  it('broken documents give the same errors', () => run(BROKEN), 60_000)
+  it('valid documents give the same values', () => run(VALID), 60_000)
+  it('snippets with tabs and CRs differ only by the logger filter', () => run(SHOWS_TAB_OR_CR, loggerFilter), 60_000)
 })
