@@ -111,6 +111,33 @@ describe('instantiate errors', () => {
   })
 })
 
+describe('instantiate on large sources (the native parser, when built)', () => {
+  // 40 KiB of package definitions: over the size from which `parse` tries the native parser
+  const big = `let lib = { f = x: x; }; in rec {\n${Array.from({ length: 400 }, (_, i) =>
+    `  p${i} = { name = "p-${i}"; deps = [ ${i > 0 ? `p${i - 1}` : ''} ]; meta = with lib; { n = ''\n    x ${i}\n  ''; g = f ${i}; }; };`).join('\n')}\n}\n`
+  const both = (args: string[], file: string, text: string) => {
+    writeFileSync(join(dir, file), text)
+    return [inst([...args, join(dir, file)]), inst([...args, join(dir, file)], { env: { TSNIX_NATIVE: '0' } })] as const
+  }
+  it('evaluates and prints the parse as with the TS parser', () => {
+    for (const args of [['--eval', '--strict'], ['--parse']]) {
+      const [native, ts] = both(args, 'big.nix', big)
+      expect(native.stderr).toBe('')
+      expect(native.status).toBe(0)
+      expect(native.stdout.toString('latin1')).toBe(ts.stdout.toString('latin1'))
+    }
+  })
+  it('reports a syntax error and a duplicate attribute as the TS parser does', () => {
+    // (two set definitions of p398 merge, as in Nix: `name` is the duplicate)
+    for (const broken of [big.replace('p399 = {', 'p399 = = {'), big.replace('p399 =', 'p398 =')]) {
+      const [native, ts] = both(['--eval'], 'broken.nix', broken)
+      expect(native.status).toBe(1)
+      expect(native.stderr).toMatch(/^error: (syntax error, unexpected '='|attribute 'name' already defined)/)
+      expect(native.stderr).toBe(ts.stderr)
+    }
+  })
+})
+
 describe.skipIf(!hasNix)('instantiate against real nix-instantiate', () => {
   const cases: string[][] = [
     ['--eval', '-E', '{ a = 1; b = [ 2 ]; }'],
