@@ -274,5 +274,5 @@ describe.skipIf(!hasNix)('error messages against real nix-instantiate', () => {
       const ours = run(expr, ['--show-trace'])
       expect({ expr, stderr: ours.stderr }).toEqual({ expr, stderr: nix.stderr })
     }
-  })
+  }, 60_000) // (a nix-instantiate per expression: seconds on a loaded machine)
 })

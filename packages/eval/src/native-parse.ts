@@ -11,7 +11,7 @@ import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, Formal, Formals } 
 import { intValue } from './lexer.js'
 import type { ParseOptions } from './parser.js'
 import { canonPath, type PosIdx, type Source } from './source.js'
-import { symbolId } from './symbols.js'
+import { sortBySymbol, symbolId } from './symbols.js'
 
 interface Addon {
   parseNix(src: Uint8Array): Int32Array | null
@@ -214,18 +214,10 @@ class Decoder {
     for (let q = at + 1; q < at + 1 + 3 * n; q += 3) {
       list.push({ name: strs[w[q]!]!, def: w[q + 2] === 1 ? st[b++] : undefined, pos: base + w[q + 1]! })
     }
-    // in symbol order with parser.ts's stable insertion sort (`mkLambda`); the symbols exist
-    // already (made in order before decoding)
+    // in symbol order, as parser.ts's `mkLambda` sorts them (the symbols exist already: they
+    // are made in order before decoding)
     const sorted = list.slice()
-    const id = sorted.map((f) => symbolId(f.name))
-    for (let i = 1; i < sorted.length; i++) {
-      const x = sorted[i]!
-      const xid = id[i]!
-      let j = i - 1
-      while (j >= 0 && id[j]! > xid) { sorted[j + 1] = sorted[j]!; id[j + 1] = id[j]!; j-- }
-      sorted[j + 1] = x
-      id[j + 1] = xid
-    }
+    sortBySymbol(sorted)
     return { formals: sorted, ellipsis: w[at] === 1 }
   }
 

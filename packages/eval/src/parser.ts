@@ -7,7 +7,7 @@ import { NixSyntaxError } from './errors.js'
 import { intValue, lexer, type Token, type TokenKind } from './lexer.js'
 import { parseNative } from './native-parse.js'
 import { canonPath, showPos, type PosIdx, type Source } from './source.js'
-import { symbolId } from './symbols.js'
+import { sortBySymbol, symbolId } from './symbols.js'
 
 /** Options of the parser that depend on the environment. */
 export interface ParseOptions {
@@ -182,17 +182,9 @@ class Parser {
   }
 
   private mkLambda(t: Token, arg: string | undefined, formals: Formals, body: Expr): ExprLambda {
-    // in symbol order, as Nix keeps them (a stable insertion sort: formals lists are short)
+    // in symbol order, as Nix keeps them
     const sorted = formals.formals
-    const id = sorted.map((f) => symbolId(f.name))
-    for (let i = 1; i < sorted.length; i++) {
-      const x = sorted[i]!
-      const xid = id[i]!
-      let j = i - 1
-      while (j >= 0 && id[j]! > xid) { sorted[j + 1] = sorted[j]!; id[j + 1] = id[j]!; j-- }
-      sorted[j + 1] = x
-      id[j + 1] = xid
-    }
+    sortBySymbol(sorted)
     for (let j = 0; j + 1 < sorted.length; j++) {
       const dup = sorted[j + 1]!
       if (sorted[j]!.name === dup.name) throw new NixSyntaxError(`duplicate formal function argument '${dup.name}'`, dup.pos)

@@ -60,3 +60,16 @@ export function symbolId(name: string): number {
   }
   return id
 }
+
+/** Sort `items` in place by the symbol order of their names, stably (formals lists are short). */
+export function sortBySymbol<T extends { name: string }>(items: T[]): void {
+  const id = items.map((x) => symbolId(x.name))
+  for (let i = 1; i < items.length; i++) {
+    const x = items[i]!
+    const xid = id[i]!
+    let j = i - 1
+    while (j >= 0 && id[j]! > xid) { items[j + 1] = items[j]!; id[j + 1] = id[j]!; j-- }
+    items[j + 1] = x
+    id[j + 1] = xid
+  }
+}
