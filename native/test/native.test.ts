@@ -8,14 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { golden, onPath } from '@tsnix/test-kit'
+import { native, type Native } from './addon.js'
 
-type Native = typeof import('../index.js')
-let native: Native | null = null
-try {
-  native = await import('../index.js')
-} catch {
-  native = null
-}
 const n = (): Native => {
   if (!native) throw new Error('addon not built')
   return native

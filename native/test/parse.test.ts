@@ -2,14 +2,7 @@
 // comparison with the TS parser is packages/eval/src/native-parse.test.ts). Skipped when
 // the addon is not built (`pnpm run build:native`).
 import { describe, expect, it } from 'vitest'
-
-type Native = typeof import('../index.js')
-let native: Native | null = null
-try {
-  native = await import('../index.js')
-} catch {
-  native = null
-}
+import { native } from './addon.js'
 
 const MAGIC = 0x4e500001
 const parse = (text: string): Int32Array | null => native!.parseNix(Buffer.from(text, 'latin1'))

@@ -7,7 +7,7 @@
 import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, ExprLambda, Formal } from './ast.js'
 import { showExpr, showId as showIdOf, toFixedC } from './ast.js'
 import { NixError, NixSyntaxError, suggest } from './errors.js'
-import { resolvePos, showPos, type PosIdx } from './source.js'
+import { canonPath, resolvePos, showPos, type PosIdx } from './source.js'
 import {
   Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, Delayed,
   forceThunk, lazyValue, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList, mergeSources,
@@ -1361,7 +1361,7 @@ export class Evaluator {
     for (let i = 1; i < n; i++) s += this.coerceToString(part(i), poss[i], ctx, false, copy)
     if (isPath) {
       if (ctx.size > 0) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', pos)
-      return new NixPath(canonPathStr(s))
+      return new NixPath(canonPath(s))
     }
     return finishString(s, ctx)
   }
@@ -1383,16 +1383,5 @@ export function formatFixed6(v: number): string {
   if (Number.isNaN(v)) return signBit(v) ? '-nan' : 'nan'
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf'
   return toFixedC(v, 6)
-}
-
-/** Nix's canonPath for run-time paths: collapse `//`, `.` and `..`; no trailing slash. */
-export function canonPathStr(p: string): string {
-  const out: string[] = []
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue
-    if (part === '..') out.pop()
-    else out.push(part)
-  }
-  return `/${out.join('/')}`
 }
 

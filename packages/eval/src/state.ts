@@ -9,10 +9,10 @@ import { registerBuiltins } from './builtins.js'
 import { COREPKGS, COREPKGS_DIR } from './corepkgs.js'
 import { NixError, setErrorFileReader } from './errors.js'
 import { filterLogMessage } from './log.js'
-import { Evaluator, canonPathStr } from './eval.js'
+import { Evaluator } from './eval.js'
 import { parse } from './parser.js'
 import type { Expr } from './ast.js'
-import { Source, byteString, type PosIdx } from './source.js'
+import { Source, byteString, canonPath, type PosIdx } from './source.js'
 import { NixAttrs, NixPath, StartupThunk, type Lazy, type Value } from './values.js'
 
 /** Default store directory (`NIX_STORE_DIR` overrides it in the CLI); `@tsnix/hash`'s. */
@@ -256,10 +256,10 @@ export class EvalState extends Evaluator {
       if (type === undefined) throw new NixError('eval', `getting status of '${p}': No such file or directory`)
       if (type === 'symlink') {
         const target = this.io.readLink(p) ?? ''
-        p = target.startsWith('/') ? canonPathStr(target) : canonPathStr(`${dirOfPath(p)}/${target}`)
+        p = canonPath(target, dirOfPath(p))
         continue
       }
-      if (type === 'directory') p = canonPathStr(`${p}/default.nix`)
+      if (type === 'directory') p = canonPath(`${p}/default.nix`)
       return p
     }
   }
@@ -268,7 +268,7 @@ export class EvalState extends Evaluator {
   coerceToPath(x: Lazy, pos: PosIdx | undefined, ctx: Set<string>): string {
     const s = this.coerceToString(x, pos, ctx, false, false)
     if (s === '' || s[0] !== '/') throw new NixError('eval', `string '${s}' doesn't represent an absolute path`, pos)
-    return canonPathStr(s)
+    return canonPath(s)
   }
 
   /** The path a file builtin should read (realisePath; store paths need no realisation here). */
@@ -297,7 +297,7 @@ export class EvalState extends Evaluator {
       if (/^[a-z]+:\/\//.test(base)) continue // URLs (channels, tarballs) need fetchers
       const abs = base.startsWith('/') ? base : `${this.cwd}/${base}`
       const res = abs + suffix
-      if (this.io.pathExists(res)) return canonPathStr(res)
+      if (this.io.pathExists(res)) return canonPath(res)
     }
     if (path.startsWith('nix/')) return `${COREPKGS_DIR}/${path.slice(4)}`
     throw new NixError('thrown', `file '${path}' was not found in the Nix search path (add it using $NIX_PATH or -I)`, pos)
