@@ -9,7 +9,7 @@ import { showExpr, showId as showIdOf, toFixedC } from './ast.js'
 import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { canonPath, resolvePos, showPos, type PosIdx } from './source.js'
 import {
-  Lambda, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, Delayed,
+  Lambda, Layout, LayoutTable, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, Delayed,
   forceThunk, lazyValue, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList, mergeSources,
   type Code, type Env, type LambdaInfo, type Lazy, type LazyCode, type Value,
 } from './values.js'
@@ -159,11 +159,20 @@ function attrsCode(ev: Evaluator, shape: Shape, template: Lazy[] | undefined, sl
 
 /** `e.name`. */
 function selectOneCode(ev: Evaluator, target: Code, name: string, pos: PosIdx): Code {
+  // the slot in the layout seen last here (most sites see one or two layouts)
+  let seen: Layout | null = null
+  let seenSlot = 0
   return (env) => {
     const v = target(env)
     if (!(v instanceof NixAttrs)) throw ev.typeError(v, 'a set', pos)
-    const slot = v.shape.slotOf(name)
-    if (slot === undefined) throw ev.missingAttr(name, v, pos)
+    const layout = v.shape.layout
+    let slot = seenSlot
+    if (layout !== seen) {
+      const found = layout.slotOf(name)
+      if (found === undefined) throw ev.missingAttr(name, v, pos)
+      seen = layout
+      seenSlot = slot = found
+    }
     const x = v.vals[slot]!
     if (!(x instanceof Thunk)) return x
     const r = x.c === null ? x.v : ev.forceAttrValue(x, v.shape.pos[slot], pos, name)
@@ -219,6 +228,8 @@ function isStackOverflow(err: unknown): boolean {
 export class Evaluator {
   /** Constants and primops of the base environment (without the `__` aliases resolved). */
   readonly base: Map<string, Lazy> = new Map()
+  /** The layouts of attribute-set literals (one per distinct list of names). */
+  private readonly layouts = new LayoutTable()
   /**
    * `--show-trace`: also record function-call frames in error traces (Nix 2.8 records them
    * only then; other frames, like attribute selection, are always recorded).
@@ -924,21 +935,34 @@ export class Evaluator {
     if (b.size === 0) return a
     const sa = a.shape
     const sb = b.shape
-    // (a new set, as in Nix: printing marks a set seen twice as «repeated»)
-    if (sa === sb) return new NixAttrs(sb.withoutOrigin(), b.vals.slice())
+    const la = sa.layout
+    const lb = sb.layout
+    // the same names: b's values (a new set, as in Nix: printing marks a set seen twice as
+    // «repeated»)
+    if (la === lb) return new NixAttrs(sb.withoutOrigin(), b.vals.slice())
     const av = a.vals
     const bv = b.vals
-    const m = sa.mergeWith(sb)
+    const m = la.mergeWith(lb)
     if (m !== undefined) {
-      // these shapes met before: copy the values by the layout
-      const from = m.from ??= mergeSources(sa, sb, m.shape)
+      // these layouts met before: copy the values by the plan
+      const from = m.from ??= mergeSources(la, lb, m.layout)
       const n = from.length
       const vals: Lazy[] = new Array(n)
       for (let k = 0; k < n; k++) {
         const f = from[k]!
         vals[k] = f >= 0 ? av[f]! : bv[~f]!
       }
-      return new NixAttrs(m.shape, vals)
+      if (m.lastA === sa && m.lastB === sb) return new NixAttrs(m.last, vals)
+      const pos: Array<PosIdx | undefined> = new Array(n)
+      for (let k = 0; k < n; k++) {
+        const f = from[k]!
+        pos[k] = f >= 0 ? sa.pos[f] : sb.pos[~f]
+      }
+      const shape = new Shape(m.layout, pos)
+      m.lastA = sa
+      m.lastB = sb
+      m.last = shape
+      return new NixAttrs(shape, vals)
     }
     const an = sa.names
     const bn = sb.names
@@ -967,9 +991,9 @@ export class Evaluator {
     names.length = k
     pos.length = k
     vals.length = k
-    // `b` only overrides: the names are a's, shared
-    const shape = new Shape(k === na ? an : names, pos)
-    sa.rememberMerge({ b: sb, shape, from: null })
+    // `b` only overrides: a's names, a's layout
+    const shape = new Shape(k === na ? la : new Layout(names), pos)
+    la.rememberMerge({ b: lb, layout: shape.layout, from: null, lastA: sa, lastB: sb, last: shape })
     return new NixAttrs(shape, vals)
   }
 
@@ -1007,6 +1031,10 @@ export class Evaluator {
     const path = e.path
     const def = e.def === undefined ? undefined : this.compile(e.def, scope)
     const shown = (env: Env): string => path.map((a, i) => (a.name !== undefined ? showIdOf(a.name) : showIdOf(names[i]!(env)))).join('.')
+    // for each static name, its slot in the layout seen last there (as in `selectOneCode`)
+    const seen = new Array<Layout | null>(path.length).fill(null)
+    const seenSlots = new Array<number>(path.length).fill(0)
+    const isStatic = path.map((a) => a.name !== undefined)
     return (env) => {
       let v = target(env)
       let attrPos: PosIdx | undefined
@@ -1019,10 +1047,16 @@ export class Evaluator {
             if (def !== undefined) return def(env)
             throw this.typeError(v, 'a set', pos)
           }
-          const slot = v.shape.slotOf(name)
-          if (slot === undefined) {
-            if (def !== undefined) return def(env)
-            throw this.missingAttr(name, v, pos)
+          const layout = v.shape.layout
+          let slot = seenSlots[i]!
+          if (layout !== seen[i]) {
+            const found = layout.slotOf(name)
+            if (found === undefined) {
+              if (def !== undefined) return def(env)
+              throw this.missingAttr(name, v, pos)
+            }
+            slot = found
+            if (isStatic[i]) { seen[i] = layout; seenSlots[i] = found }
           }
           last = v.vals[slot]!
           attrPos = v.shape.pos[slot]
@@ -1076,7 +1110,7 @@ export class Evaluator {
     const defs = [...e.attrs.values()]
     // one shape per literal: evaluating it allocates only the values; `order` maps its
     // (sorted) slots to definitions, which are compiled in source order
-    const { shape, order } = Shape.sort(staticNames, defs.map((d) => d.pos))
+    const { shape, order } = Shape.sort(staticNames, defs.map((d) => d.pos), this.layouts)
     shape.origin = pos
     const hasDyn = e.dyn.length > 0
     if (!e.rec) {

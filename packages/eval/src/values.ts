@@ -132,47 +132,207 @@ export class NixPath {
 }
 
 /**
- * The layout of attribute sets: names in byte order (slot `i` holds `names[i]`, so iteration
- * needs no sorting), with definition positions. Names are found by binary search (linear for
- * small sets): no hash table to build, and `a // b` is a merge of two sorted lists, as in
- * Nix's Bindings. Attribute-set literals share one shape per source location, so building
- * one allocates only its values.
+ * The names of attribute sets, in byte order (slot `i` holds `names[i]`, so iteration needs no
+ * sorting), and what follows from the names alone: lookups, the symbol order, the plans of
+ * `a // b`. Sets with the same names share one layout wherever they were made (the compiler
+ * makes one per distinct list of names; `//` and `removeAttrs` reuse the layouts they made
+ * before), so a lookup site sees few layouts and most `//` copy values by a known plan.
+ * Names are found by linear search in small layouts, binary search in larger ones, and a
+ * hash index in large ones searched often.
+ */
+export class Layout {
+  /** Distinct names, in byte order. */
+  readonly names: readonly string[]
+  /** Binary searches so far: a large layout searched often gets a hash index. */
+  private searches = 0
+  private index: Map<string, number> | null
+  private bySymbol: number[] | undefined = undefined
+  /** Recent `a // b` plans for sets `a` of this layout, by `b`'s layout (code repeats its updates). */
+  private merges: Merge[] | undefined = undefined
+  /** Recent subsets (`removeAttrs`, `intersectAttrs`), by their slots. */
+  private picks: Array<{ slots: readonly number[]; layout: Layout }> | undefined = undefined
+
+  /** `names` must be distinct and in byte order; `index`, if given, maps each name to its slot. */
+  constructor(names: readonly string[], index: Map<string, number> | null = null) {
+    this.names = names
+    this.index = index
+  }
+
+  /** The slot of `name`, if the layout has it. */
+  slotOf(name: string): number | undefined {
+    const names = this.names
+    let hi = names.length
+    if (hi <= SMALL_LAYOUT) {
+      for (let i = 0; i < hi; i++) if (names[i] === name) return i
+      return undefined
+    }
+    if (this.index !== null) return this.index.get(name)
+    if (hi > INDEXED_LAYOUT && ++this.searches > INDEXED_LAYOUT) {
+      const index = new Map<string, number>()
+      for (let i = 0; i < hi; i++) index.set(names[i]!, i)
+      this.index = index
+      return index.get(name)
+    }
+    let lo = 0
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const m = names[mid]!
+      if (m === name) return mid
+      if (m < name) lo = mid + 1
+      else hi = mid
+    }
+    return undefined
+  }
+
+  /** The slots in the symbol order of their names (the order Nix forces them in), made once. */
+  symbolOrder(): readonly number[] {
+    if (this.bySymbol === undefined) {
+      const ids = this.names.map(symbolId)
+      const slots = ids.map((_, i) => i)
+      this.bySymbol = slots.sort((a, b) => ids[a]! - ids[b]!)
+    }
+    return this.bySymbol
+  }
+
+  /** The plan of `a // b` for sets `a` of this layout and `b` of layout `b`, if they met before. */
+  mergeWith(b: Layout): Merge | undefined {
+    const merges = this.merges
+    if (merges === undefined) return undefined
+    for (let i = 0; i < merges.length; i++) if (merges[i]!.b === b) return merges[i]!
+    return undefined
+  }
+
+  /** Remember the plan of `a // b` (most recent first; a few are kept). */
+  rememberMerge(m: Merge): void {
+    const merges = this.merges
+    if (merges === undefined) this.merges = [m]
+    else {
+      if (merges.length >= MERGES_KEPT) merges.pop()
+      merges.unshift(m)
+    }
+  }
+
+  /** The layout of the names in `slots` (ascending), the same one as last time for the same slots. */
+  picked(slots: readonly number[]): Layout {
+    const picks = this.picks
+    if (picks !== undefined) {
+      for (let p = 0; p < picks.length; p++) if (sameSlots(picks[p]!.slots, slots)) return picks[p]!.layout
+    }
+    const names: string[] = new Array(slots.length)
+    for (let k = 0; k < slots.length; k++) names[k] = this.names[slots[k]!]!
+    const layout = new Layout(names)
+    const entry = { slots: slots.slice(), layout }
+    if (picks === undefined) this.picks = [entry]
+    else {
+      if (picks.length >= MERGES_KEPT) picks.pop()
+      picks.unshift(entry)
+    }
+    return layout
+  }
+}
+
+function sameSlots(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/**
+ * The layouts of the compiler's attribute-set literals, one per distinct list of names (the
+ * literals of a package set repeat the same few).
+ */
+export class LayoutTable {
+  private readonly byNames = new Map<string, Layout>()
+  /** The layout of `names` (distinct, in byte order). */
+  of(names: readonly string[]): Layout {
+    // (JSON: names may contain any character, a separator could be ambiguous)
+    const key = JSON.stringify(names)
+    let layout = this.byNames.get(key)
+    if (layout === undefined) {
+      layout = new Layout(names)
+      this.byNames.set(key, layout)
+    }
+    return layout
+  }
+}
+
+/**
+ * The plan of `a // b` by layouts: slot `k` of the result is `a`'s slot `from[k]` if ≥ 0,
+ * else `b`'s slot `~from[k]`. `from` is worked out when the same layouts meet a second time
+ * (many merges happen once). The last pair of shapes merged and their result are kept: a
+ * call site that merges the same two literals again reuses it, positions and all.
+ */
+export interface Merge {
+  readonly b: Layout
+  readonly layout: Layout
+  from: number[] | null
+  lastA: Shape
+  lastB: Shape
+  last: Shape
+}
+
+/** How many `//` plans (and subsets) a layout keeps. */
+const MERGES_KEPT = 4
+
+/** Where each slot of `merged` (the layout of `a // b`) comes from (see `Merge`). */
+export function mergeSources(a: Layout, b: Layout, merged: Layout): number[] {
+  const n = merged.names.length
+  const from: number[] = new Array(n)
+  let i = 0
+  let j = 0
+  for (let k = 0; k < n; k++) {
+    const name = merged.names[k]!
+    if (j < b.names.length && b.names[j] === name) {
+      if (i < a.names.length && a.names[i] === name) i++
+      from[k] = ~j++
+    } else from[k] = i++
+  }
+  return from
+}
+
+/** Layouts up to this size are searched linearly. */
+const SMALL_LAYOUT = 8
+/** Layouts beyond this size get a hash index after this many binary searches. */
+const INDEXED_LAYOUT = 64
+
+function isSorted(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) return false
+  return true
+}
+
+/**
+ * A layout with the definition positions of its names (and, for a literal, its own): what
+ * messages and `unsafeGetAttrPos` report. Attribute-set literals have one shape per source
+ * location, so building one allocates only its values.
  */
 export class Shape {
-  /** Distinct names, in byte order. */
+  readonly layout: Layout
+  /** The layout's names (here too: the most read field). */
   readonly names: readonly string[]
   /** Definition positions by slot (undefined when unknown). */
   readonly pos: ReadonlyArray<PosIdx | undefined>
   /** Where the attribute set literal is (for sets built by builtins: unknown). */
   origin: PosIdx | undefined = undefined
-  /** Binary searches so far: a large shape searched often gets a hash index. */
-  private searches = 0
-  private index: Map<string, number> | null = null
   private unpositioned: Shape | undefined = undefined
   private originless: Shape | undefined = undefined
-  private bySymbol: number[] | undefined = undefined
-  /** Recent `this // b` layouts, by `b` (code repeats its updates: most hit). */
-  private merges: Merge[] | undefined = undefined
-  /**
-   * `names` must be distinct and in byte order (see `Shape.sort` otherwise); `index`, if
-   * given, maps each name to its slot.
-   */
-  constructor(names: readonly string[], pos: ReadonlyArray<PosIdx | undefined>, index: Map<string, number> | null = null) {
-    this.names = names
+
+  constructor(layout: Layout, pos: ReadonlyArray<PosIdx | undefined>) {
+    this.layout = layout
+    this.names = layout.names
     this.pos = pos
-    this.index = index
   }
 
   /**
-   * The shape of names in any order: the shape and, for each of its slots, the index of its
-   * name in `names` (to put the values in the same order).
+   * The shape of names in any order (a literal's, with the layout from `layouts` if given):
+   * the shape and, for each of its slots, the index of its name in `names` (to put the values
+   * in the same order).
    */
-  static sort(names: readonly string[], pos?: ReadonlyArray<PosIdx | undefined>): { shape: Shape; order: number[] } {
+  static sort(names: readonly string[], pos?: ReadonlyArray<PosIdx | undefined>, layouts?: LayoutTable): { shape: Shape; order: number[] } {
     const n = names.length
     const order: number[] = new Array(n)
     for (let i = 0; i < n; i++) order[i] = i
     if (!isSorted(names)) {
-      if (n <= SMALL_SHAPE) {
+      if (n <= SMALL_LAYOUT) {
         // insertion sort of the few indices
         for (let i = 1; i < n; i++) {
           const x = order[i]!
@@ -195,118 +355,35 @@ export class Shape {
       sortedNames[i] = names[order[i]!]!
       sortedPos[i] = pos?.[order[i]!]
     }
-    return { shape: new Shape(sortedNames, sortedPos), order }
+    const layout = layouts === undefined ? new Layout(sortedNames) : layouts.of(sortedNames)
+    return { shape: new Shape(layout, sortedPos), order }
   }
 
   /**
-   * The layout without the literal's position: for a set made from another one (`mapAttrs`,
+   * The shape without the literal's position: for a set made from another one (`mapAttrs`,
    * `//`), which in Nix has no position of its own.
    */
   withoutOrigin(): Shape {
     if (this.origin === undefined) return this
-    this.originless ??= new Shape(this.names, this.pos, this.index)
+    this.originless ??= new Shape(this.layout, this.pos)
     return this.originless
-  }
-
-  /** What is known of `a // b` for sets `a` of this shape and `b` of shape `b`, if they met before. */
-  mergeWith(b: Shape): Merge | undefined {
-    const merges = this.merges
-    if (merges === undefined) return undefined
-    for (let i = 0; i < merges.length; i++) if (merges[i]!.b === b) return merges[i]!
-    return undefined
-  }
-
-  /** Remember the shape of `a // b` (most recent first; a few are kept). */
-  rememberMerge(m: Merge): void {
-    const merges = this.merges
-    if (merges === undefined) this.merges = [m]
-    else {
-      if (merges.length >= MERGES_KEPT) merges.pop()
-      merges.unshift(m)
-    }
-  }
-
-  /** The slots in the symbol order of their names (the order Nix forces them in), made once. */
-  symbolOrder(): readonly number[] {
-    if (this.bySymbol === undefined) {
-      const ids = this.names.map(symbolId)
-      const slots = ids.map((_, i) => i)
-      this.bySymbol = slots.sort((a, b) => ids[a]! - ids[b]!)
-    }
-    return this.bySymbol
   }
 
   /** The same names without positions (what `mapAttrs` makes), made once per shape. */
   withoutPositions(): Shape {
-    this.unpositioned ??= new Shape(this.names, new Array<PosIdx | undefined>(this.names.length), this.index)
+    this.unpositioned ??= new Shape(this.layout, new Array<PosIdx | undefined>(this.names.length))
     return this.unpositioned
   }
 
   /** The slot of `name`, if the shape has it. */
   slotOf(name: string): number | undefined {
-    const names = this.names
-    let hi = names.length
-    if (hi <= SMALL_SHAPE) {
-      for (let i = 0; i < hi; i++) if (names[i] === name) return i
-      return undefined
-    }
-    if (this.index !== null) return this.index.get(name)
-    if (hi > INDEXED_SHAPE && ++this.searches > INDEXED_SHAPE) {
-      const index = new Map<string, number>()
-      for (let i = 0; i < hi; i++) index.set(names[i]!, i)
-      this.index = index
-      return index.get(name)
-    }
-    let lo = 0
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      const m = names[mid]!
-      if (m === name) return mid
-      if (m < name) lo = mid + 1
-      else hi = mid
-    }
-    return undefined
+    return this.layout.slotOf(name)
   }
-}
 
-/**
- * The layout of `a // b` (by shapes): slot `k` of the result is `a`'s slot `from[k]` if ≥ 0,
- * else `b`'s slot `~from[k]`. `from` is worked out when the same shapes meet a second time:
- * most sets of a large evaluation are merged once.
- */
-export interface Merge {
-  readonly b: Shape
-  readonly shape: Shape
-  from: number[] | null
-}
-
-/** How many `//` layouts a shape keeps (a few right-hand sides per left-hand side). */
-const MERGES_KEPT = 4
-
-/** Where each slot of `merged` (the shape of `a // b`) comes from (see `Merge`). */
-export function mergeSources(a: Shape, b: Shape, merged: Shape): number[] {
-  const n = merged.names.length
-  const from: number[] = new Array(n)
-  let i = 0
-  let j = 0
-  for (let k = 0; k < n; k++) {
-    const name = merged.names[k]!
-    if (j < b.names.length && b.names[j] === name) {
-      if (i < a.names.length && a.names[i] === name) i++
-      from[k] = ~j++
-    } else from[k] = i++
+  /** The slots in the symbol order of their names (see `Layout.symbolOrder`). */
+  symbolOrder(): readonly number[] {
+    return this.layout.symbolOrder()
   }
-  return from
-}
-
-/** Shapes up to this size are searched linearly. */
-const SMALL_SHAPE = 8
-/** Shapes beyond this size get a hash index after this many binary searches. */
-const INDEXED_SHAPE = 64
-
-function isSorted(names: readonly string[]): boolean {
-  for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) return false
-  return true
 }
 
 /** An attribute set: a shape and one lazy value per slot (in byte order of the names). */
@@ -339,16 +416,14 @@ export class NixAttrs {
     // all of them: same names and positions
     if (n === this.vals.length) return new NixAttrs(this.shape.withoutOrigin(), this.vals.slice())
     const shape = this.shape
-    const names: string[] = new Array(n)
     const pos: Array<PosIdx | undefined> = new Array(n)
     const vals: Lazy[] = new Array(n)
     for (let k = 0; k < n; k++) {
       const i = slots[k]!
-      names[k] = shape.names[i]!
       pos[k] = shape.pos[i]
       vals[k] = this.vals[i]!
     }
-    return new NixAttrs(new Shape(names, pos), vals)
+    return new NixAttrs(new Shape(shape.layout.picked(slots), pos), vals)
   }
 
   get(name: string): Lazy | undefined {
@@ -409,7 +484,7 @@ export class AttrsBuilder {
     this.names.push(name)
     this.vals.push(v)
     this.pos.push(pos)
-    if (this.index === null && this.names.length > SMALL_SHAPE) {
+    if (this.index === null && this.names.length > SMALL_LAYOUT) {
       const index = new Map<string, number>()
       for (let j = 0; j < this.names.length; j++) index.set(this.names[j]!, j)
       this.index = index
@@ -418,7 +493,7 @@ export class AttrsBuilder {
   finish(): NixAttrs {
     const names = this.names
     const n = names.length
-    if (isSorted(names)) return new NixAttrs(new Shape(names, this.pos, n > INDEXED_SHAPE ? this.index : null), this.vals)
+    if (isSorted(names)) return new NixAttrs(new Shape(new Layout(names, n > INDEXED_LAYOUT ? this.index : null), this.pos), this.vals)
     // the default sort compares UTF-16 code units: byte order for byte strings
     const sorted = names.slice().sort()
     const index = this.index
@@ -432,11 +507,11 @@ export class AttrsBuilder {
       // the builder's index becomes the shape's (same names, new slots)
       if (index !== null) index.set(name, i)
     }
-    return new NixAttrs(new Shape(sorted, pos, n > INDEXED_SHAPE ? index : null), vals)
+    return new NixAttrs(new Shape(new Layout(sorted, n > INDEXED_LAYOUT ? index : null), pos), vals)
   }
 }
 
-export const EMPTY_ATTRS: NixAttrs = new NixAttrs(new Shape([], []), [])
+export const EMPTY_ATTRS: NixAttrs = new NixAttrs(new Shape(new Layout([]), []), [])
 
 export function byteCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
