@@ -242,18 +242,53 @@ function sameSlots(a: readonly number[], b: readonly number[]): boolean {
  * literals of a package set repeat the same few).
  */
 export class LayoutTable {
-  private readonly byNames = new Map<string, Layout>()
+  private readonly bySorted = new Map<string, Layout>()
+  /** Literals' names in source order, a name per level (no key strings to build). */
+  private readonly bySource: SourceNames = { next: undefined, layout: undefined, order: [] }
+
   /** The layout of `names` (distinct, in byte order). */
   of(names: readonly string[]): Layout {
     // (JSON: names may contain any character, a separator could be ambiguous)
     const key = JSON.stringify(names)
-    let layout = this.byNames.get(key)
+    let layout = this.bySorted.get(key)
     if (layout === undefined) {
       layout = new Layout(names)
-      this.byNames.set(key, layout)
+      this.bySorted.set(key, layout)
     }
     return layout
   }
+
+  /**
+   * A literal's shape, from its names in source order and their positions, and the order of
+   * its slots (see `Shape.sort`; the same names in the same order are sorted once).
+   */
+  literal(names: readonly string[], pos: ReadonlyArray<PosIdx | undefined>): { shape: Shape; order: readonly number[] } {
+    let known = this.bySource
+    for (let i = 0; i < names.length; i++) {
+      const next = known.next ??= new Map()
+      let node = next.get(names[i]!)
+      if (node === undefined) {
+        node = { next: undefined, layout: undefined, order: [] }
+        next.set(names[i]!, node)
+      }
+      known = node
+    }
+    if (known.layout === undefined) {
+      const { shape, order } = Shape.sort(names)
+      known.layout = this.of(shape.names)
+      known.order = order
+    }
+    const order = known.order
+    const sortedPos: Array<PosIdx | undefined> = new Array(order.length)
+    for (let i = 0; i < order.length; i++) sortedPos[i] = pos[order[i]!]
+    return { shape: new Shape(known.layout, sortedPos), order }
+  }
+}
+
+interface SourceNames {
+  next: Map<string, SourceNames> | undefined
+  layout: Layout | undefined
+  order: readonly number[]
 }
 
 /**
@@ -323,11 +358,10 @@ export class Shape {
   }
 
   /**
-   * The shape of names in any order (a literal's, with the layout from `layouts` if given):
-   * the shape and, for each of its slots, the index of its name in `names` (to put the values
-   * in the same order).
+   * The shape of names in any order: the shape and, for each of its slots, the index of its
+   * name in `names` (to put the values in the same order).
    */
-  static sort(names: readonly string[], pos?: ReadonlyArray<PosIdx | undefined>, layouts?: LayoutTable): { shape: Shape; order: number[] } {
+  static sort(names: readonly string[], pos?: ReadonlyArray<PosIdx | undefined>): { shape: Shape; order: number[] } {
     const n = names.length
     const order: number[] = new Array(n)
     for (let i = 0; i < n; i++) order[i] = i
@@ -355,8 +389,7 @@ export class Shape {
       sortedNames[i] = names[order[i]!]!
       sortedPos[i] = pos?.[order[i]!]
     }
-    const layout = layouts === undefined ? new Layout(sortedNames) : layouts.of(sortedNames)
-    return { shape: new Shape(layout, sortedPos), order }
+    return { shape: new Shape(new Layout(sortedNames), sortedPos), order }
   }
 
   /**
