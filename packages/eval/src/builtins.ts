@@ -14,7 +14,7 @@ import { fromTOML } from './toml.js'
 import { compareVersions, parseDrvName, splitVersion } from './versions.js'
 import type { PosIdx } from './source.js'
 import {
-  AttrsBuilder, EMPTY_ATTRS, Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp,
+  AttrsBuilder, EMPTY_ATTRS, Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Shape,
   byteCompare, mkString, normInt, typeOf, takeContext, finishString, discardContext, sameList,
   type Lazy, type Value,
 } from './values.js'
@@ -363,10 +363,9 @@ export function registerBuiltins(st: EvalState): void {
     const formals = info.formals
     if (formals === undefined) return EMPTY_ATTRS
     if (info.functionArgs === undefined) {
-      const m = new Map<string, Lazy>()
-      const pm = new Map<string, PosIdx>()
-      for (const fm of formals) { m.set(fm.name, fm.def !== undefined); pm.set(fm.name, fm.pos) }
-      info.functionArgs = NixAttrs.fromMap(m, pm)
+      // (formals are distinct)
+      const { shape, order } = Shape.sort(formals.map((fm) => fm.name), formals.map((fm) => fm.pos))
+      info.functionArgs = new NixAttrs(shape, order.map((i) => formals[i]!.def !== undefined))
     }
     // a set of its own each time (printing marks a set seen twice as «repeated»)
     return new NixAttrs(info.functionArgs.shape, info.functionArgs.vals.slice())

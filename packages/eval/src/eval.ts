@@ -1110,7 +1110,7 @@ export class Evaluator {
     const defs = [...e.attrs.values()]
     // one shape per literal: evaluating it allocates only the values; `order` maps its
     // (sorted) slots to definitions, which are compiled in source order
-    const { shape, order } = this.layouts.literal(staticNames, defs.map((d) => d.pos))
+    const { shape, order } = this.layouts.literal(staticNames, defs)
     shape.origin = pos
     const hasDyn = e.dyn.length > 0
     if (!e.rec) {

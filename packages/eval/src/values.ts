@@ -244,7 +244,7 @@ function sameSlots(a: readonly number[], b: readonly number[]): boolean {
 export class LayoutTable {
   private readonly bySorted = new Map<string, Layout>()
   /** Literals' names in source order, a name per level (no key strings to build). */
-  private readonly bySource: SourceNames = { next: undefined, layout: undefined, order: [] }
+  private readonly bySource: SourceNames = { next: undefined, layout: undefined, order: undefined }
 
   /** The layout of `names` (distinct, in byte order). */
   of(names: readonly string[]): Layout {
@@ -259,36 +259,36 @@ export class LayoutTable {
   }
 
   /**
-   * A literal's shape, from its names in source order and their positions, and the order of
-   * its slots (see `Shape.sort`; the same names in the same order are sorted once).
+   * A literal's shape, from its names in source order and their definitions (positions), and
+   * the order of its slots (see `Shape.sort`; the same names in the same order are sorted once).
    */
-  literal(names: readonly string[], pos: ReadonlyArray<PosIdx | undefined>): { shape: Shape; order: readonly number[] } {
+  literal(names: readonly string[], defs: ReadonlyArray<{ readonly pos: PosIdx }>): { shape: Shape; order: readonly number[] } {
     let known = this.bySource
     for (let i = 0; i < names.length; i++) {
       const next = known.next ??= new Map()
       let node = next.get(names[i]!)
       if (node === undefined) {
-        node = { next: undefined, layout: undefined, order: [] }
+        node = { next: undefined, layout: undefined, order: undefined }
         next.set(names[i]!, node)
       }
       known = node
     }
-    if (known.layout === undefined) {
-      const { shape, order } = Shape.sort(names)
-      known.layout = this.of(shape.names)
-      known.order = order
+    let order = known.order
+    if (order === undefined) {
+      const sorted = Shape.sort(names)
+      known.layout = this.of(sorted.shape.names)
+      known.order = order = sorted.order
     }
-    const order = known.order
     const sortedPos: Array<PosIdx | undefined> = new Array(order.length)
-    for (let i = 0; i < order.length; i++) sortedPos[i] = pos[order[i]!]
-    return { shape: new Shape(known.layout, sortedPos), order }
+    for (let i = 0; i < order.length; i++) sortedPos[i] = defs[order[i]!]!.pos
+    return { shape: new Shape(known.layout!, sortedPos), order }
   }
 }
 
 interface SourceNames {
   next: Map<string, SourceNames> | undefined
   layout: Layout | undefined
-  order: readonly number[]
+  order: readonly number[] | undefined
 }
 
 /**
