@@ -218,6 +218,24 @@ describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json',
     const ours = runInstantiate({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
     expect(ours.stdout).toBe(nix.stdout.toString('latin1'))
   })
+  it('compareVersions and splitVersion on version strings (seeded)', () => {
+    // components of every kind: numbers (beyond a C int too, leading zeros), `pre`, words,
+    // separators in runs, empty strings
+    const rand = seededRandom(4242)
+    const parts = ['0', '1', '2', '10', '007', '2147483647', '2147483648', '99999999999', 'pre', 'rc', 'a', 'b', 'alpha', 'git', 'Z', '', '.', '-', '..', '.-']
+    const version = (): string => Array.from({ length: Math.floor(rand() * 6) }, () => parts[Math.floor(rand() * parts.length)]! + (rand() < 0.6 ? '.' : rand() < 0.5 ? '-' : '')).join('')
+    const items: string[] = []
+    for (let i = 0; i < 300; i++) {
+      const a = JSON.stringify(version())
+      const b = rand() < 0.2 ? a : JSON.stringify(version())
+      items.push(`(builtins.compareVersions ${a} ${b}) (builtins.splitVersion ${a})`)
+    }
+    const text = `[ ${items.join(' ')} ]`
+    const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '-E', text], { cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
+    expect(nix.stderr.toString()).toBe('')
+    const ours = runInstantiate({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
+    expect(ours.stdout).toBe(nix.stdout.toString('latin1'))
+  })
   it('fromTOML and fromJSON documents', () => {
     const toml = [
       'title = "t"', 'int = +1_000', 'neg = -17', 'hex = 0xDEAD_beef', 'oct = 0o755', 'bin = 0b1101',

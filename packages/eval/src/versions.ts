@@ -1,27 +1,48 @@
 /** Version strings as Nix 2.8's names.cc: splitVersion, compareVersions, parseDrvName. */
 
-const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9'
+const DOT = 46
+const DASH = 45
 
-/** The next component of a version from position `p`: returns [component, new position]. */
-function nextComponent(s: string, p: number): [string, number] {
-  while (p < s.length && (s[p] === '.' || s[p] === '-')) p++
-  if (p >= s.length) return ['', p]
-  let c = ''
-  if (isDigit(s[p])) while (p < s.length && isDigit(s[p])) c += s[p++]
-  else while (p < s.length && !isDigit(s[p]) && s[p] !== '.' && s[p] !== '-') c += s[p++]
-  return [c, p]
+function isDigitAt(s: string, p: number): boolean {
+  const c = s.charCodeAt(p)
+  return c >= 48 && c <= 57
+}
+
+/** Where the next component of `s` starts, from `p`: past the separators `.` and `-`. */
+function componentStart(s: string, p: number): number {
+  while (p < s.length) {
+    const c = s.charCodeAt(p)
+    if (c !== DOT && c !== DASH) break
+    p++
+  }
+  return p
+}
+
+/** Where the component starting at `p` ends: a run of digits, or of other characters but separators. */
+function componentEnd(s: string, p: number): number {
+  if (p >= s.length) return p
+  if (isDigitAt(s, p)) {
+    while (p < s.length && isDigitAt(s, p)) p++
+  } else {
+    while (p < s.length && !isDigitAt(s, p)) {
+      const c = s.charCodeAt(p)
+      if (c === DOT || c === DASH) break
+      p++
+    }
+  }
+  return p
 }
 
 /** A numeric component, as Nix reads it: into a C `int`, so beyond 2^31 - 1 it is not a number. */
 function toInt(c: string): number | undefined {
-  if (!/^[0-9]+$/.test(c)) return undefined
+  if (c.length === 0) return undefined
+  for (let i = 0; i < c.length; i++) if (!isDigitAt(c, i)) return undefined
   const n = Number(c)
   return n <= 2147483647 ? n : undefined
 }
 
-function componentsLT(c1: string, c2: string): boolean {
-  const n1 = toInt(c1)
-  const n2 = toInt(c2)
+/** Nix's order of components (`n1`, `n2`: their values when numbers). */
+function componentsLT(c1: string, n1: number | undefined, c2: string, n2: number | undefined): boolean {
   if (n1 !== undefined && n2 !== undefined) return n1 < n2
   if (c1 === '' && n2 !== undefined) return true
   if (c1 === 'pre' && c2 !== 'pre') return true
@@ -36,12 +57,16 @@ export function compareVersions(v1: string, v2: string): number {
   let p1 = 0
   let p2 = 0
   while (p1 < v1.length || p2 < v2.length) {
-    let c1: string
-    let c2: string
-    ;[c1, p1] = nextComponent(v1, p1)
-    ;[c2, p2] = nextComponent(v2, p2)
-    if (componentsLT(c1, c2)) return -1
-    if (componentsLT(c2, c1)) return 1
+    const s1 = componentStart(v1, p1)
+    const s2 = componentStart(v2, p2)
+    p1 = componentEnd(v1, s1)
+    p2 = componentEnd(v2, s2)
+    const c1 = v1.slice(s1, p1)
+    const c2 = v2.slice(s2, p2)
+    const n1 = toInt(c1)
+    const n2 = toInt(c2)
+    if (componentsLT(c1, n1, c2, n2)) return -1
+    if (componentsLT(c2, n2, c1, n1)) return 1
   }
   return 0
 }
@@ -51,10 +76,10 @@ export function splitVersion(v: string): string[] {
   const out: string[] = []
   let p = 0
   while (p < v.length) {
-    let c: string
-    ;[c, p] = nextComponent(v, p)
-    if (c === '') break
-    out.push(c)
+    const start = componentStart(v, p)
+    p = componentEnd(v, start)
+    if (p === start) break
+    out.push(v.slice(start, p))
   }
   return out
 }
