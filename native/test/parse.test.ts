@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { native } from './addon.js'
 
-const MAGIC = 0x4e500001
+const MAGIC = 0x4e500002
 const parse = (text: string): Int32Array | null => native!.parseNix(Buffer.from(text, 'latin1'))
 
 describe.skipIf(native === null)('parseNix', () => {
@@ -19,6 +19,9 @@ describe.skipIf(native === null)('parseNix', () => {
     expect(records).toEqual([6, 0, 0, 0, 0, 0, 0, 1, 1, 13, 0, 2])
     const side = Buffer.from(w.buffer, w.byteOffset + 4 * (8 + words!), sideBytes)
     expect(side.toString('latin1')).toBe('__sub')
+    // `x: x`: the body's records (VAR x at offset 3) after BODY (tag 29) and their length, then
+    // LAMBDA (tag 12) at offset 0: arg x, no name, no defaults, no formals
+    expect([...parse('x: x')!]).toEqual([MAGIC, 1, 1, 0, 11, 0, 0, 1, 0, 29, 3, 6, 3, 0, 12, 0, 0, -1, 0, -1])
   })
 
   it('returns null for sources the TS parser must report on', () => {

@@ -141,7 +141,11 @@ impl Encoder<'_, '_> {
                         }
                     }
                 }
+                // (the length is known once the body is written)
+                let marker = self.out.len();
+                self.record(&[op::BODY, 0]);
                 self.expr(l.body)?;
+                self.out[marker + 1] = (self.out.len() - marker - 2) as i32;
                 self.record(&[op::LAMBDA, l.pos as i32, opt(l.arg), opt(l.name), defs]);
                 match l.formals {
                     None => self.out.push(-1),

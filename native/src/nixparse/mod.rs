@@ -15,7 +15,8 @@
 //! - Y string ids: the names whose symbols the TS parser would create (`symbolId`), in its
 //!   order (first call of each name only);
 //! - N words of nodes in post-order: each node's children, then its record `tag, offset,
-//!   …` (see `op`); strings as ids, positions as byte offsets, `-1` for none;
+//!   …` (see `op`); strings as ids, positions as byte offsets, `-1` for none; each lambda
+//!   body's nodes after a `BODY` word pair giving their length;
 //! - the B side bytes, 4 to a word in memory order.
 
 mod encode;
@@ -30,8 +31,8 @@ pub use parser::MAX_DEPTH;
 #[derive(Debug)]
 pub struct Fail;
 
-/// First word of an encoding (version 1).
-pub const MAGIC: i32 = 0x4e50_0001;
+/// First word of an encoding (version 2: lambda bodies marked).
+pub const MAGIC: i32 = 0x4e50_0002;
 
 /// Record tags. "children" are the nodes before the record, in this order; the record's
 /// other words follow its tag and offset. A path is a count and that many string ids, -1
@@ -89,6 +90,9 @@ pub mod op {
     /// `REF slot` (the `e` of `inherit (e) a b;`): it keeps the value for the `REF`s.
     pub const SHARE: i32 = 27;
     pub const REF: i32 = 28;
+    /// `BODY n` comes before the n words of a lambda body's nodes (its subtree, ending with
+    /// its record), so that the decoder can skip them and decode the body when it is needed.
+    pub const BODY: i32 = 29;
 }
 
 /// Largest source accepted: the parser needs about 10 bytes per source byte, and an

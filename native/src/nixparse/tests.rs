@@ -10,6 +10,8 @@ struct Reader<'a> {
     strings: Vec<Vec<u8>>,
     /// Renderings of the values decoded so far.
     stack: Vec<String>,
+    /// Where the lambda bodies being read end (from their `BODY` words).
+    bodies: Vec<usize>,
 }
 
 impl Reader<'_> {
@@ -48,7 +50,13 @@ impl Reader<'_> {
     }
     /// Decodes one record onto the stack.
     fn record(&mut self) {
+        let at = self.p;
         let tag = self.int();
+        if tag == op::BODY {
+            let n = self.int() as usize;
+            self.bodies.push(self.p + n);
+            return;
+        }
         if tag == op::SHARE || tag == op::REF {
             let slot = self.int();
             if tag == op::SHARE {
@@ -109,6 +117,8 @@ impl Reader<'_> {
                 format!("list {}", self.pop(n).join(" "))
             }
             op::LAMBDA => {
+                // the body's nodes end where this record starts
+                assert_eq!(self.bodies.pop(), Some(at));
                 let (arg, name, k, n) = (self.name(), self.name(), self.int() as usize, self.int());
                 let mut s = format!("lambda {arg} name={name}");
                 let mut defs = Vec::new();
@@ -175,12 +185,13 @@ fn run(src: &str) -> Option<(String, Vec<String>)> {
             }
         })
         .collect();
-    let mut r = Reader { w: &w, p: start, strings, stack: Vec::new() };
+    let mut r = Reader { w: &w, p: start, strings, stack: Vec::new(), bodies: Vec::new() };
     while r.p < start + nodes {
         r.record();
     }
     assert_eq!(r.p, start + nodes, "node stream fully read");
     assert_eq!(r.stack.len(), 1, "one tree");
+    assert!(r.bodies.is_empty(), "every body marker closed by its lambda");
     let tree = r.stack.pop().unwrap();
     let symbols = w[6 + 2 * ns..start].iter().map(|&id| r.s(id)).collect();
     Some((tree, symbols))

@@ -68,10 +68,30 @@ export interface ExprLambda {
   /** The `x` of `x: …` or of `{…} @ x`, else undefined. */
   arg: string | undefined
   formals: Formals | undefined
-  body: Expr
+  /** The body; read it with `bodyOf` (the native parser may leave it to decode when needed). */
+  body: Expr | LazyExpr
   pos: PosIdx
   /** Set when the lambda is bound to a name (`f = x: …`), for messages. */
   name: string | undefined
+}
+
+/**
+ * A lambda body not decoded yet (`ParseOptions.lazyBodies`): the tree of a large file is then
+ * built one function body at a time, as the compiler reaches it, and each part dies young.
+ */
+export interface LazyExpr {
+  readonly k: 'lazy'
+  /** Decode the body (again at each call). */
+  decode(): Expr
+}
+
+/**
+ * The body of a lambda, decoded if it was not. A decoded body is not kept in the lambda: the
+ * compiler, which reads each body once, then holds only the tree of the body it compiles.
+ */
+export function bodyOf(e: ExprLambda): Expr {
+  const b = e.body
+  return b.k === 'lazy' ? b.decode() : b
 }
 
 function showString(s: string): string {
@@ -198,7 +218,7 @@ export function showExpr(e: Expr): string {
         s += ' }'
         if (e.arg !== undefined) s += ` @ ${showId(e.arg)}`
       } else s += showId(e.arg ?? '')
-      return `${s}: ${showExpr(e.body)})`
+      return `${s}: ${showExpr(bodyOf(e))})`
     }
     case 'call': return `(${showExpr(e.fn)} ${e.args.map(showExpr).join(' ')})`
     case 'let': {

@@ -5,7 +5,7 @@
  * Semantics follow Nix 2.8's eval.cc.
  */
 import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, ExprLambda, Formal } from './ast.js'
-import { showExpr, showId as showIdOf, toFixedC } from './ast.js'
+import { bodyOf, showExpr, showId as showIdOf, toFixedC } from './ast.js'
 import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { canonPath, resolvePos, showPos, type PosIdx } from './source.js'
 import {
@@ -1186,7 +1186,7 @@ export class Evaluator {
       formals: e.formals === undefined ? undefined : this.compileFormals(e.formals.formals, inner),
       ellipsis: e.formals?.ellipsis ?? false,
       nslots: d,
-      body: this.compile(e.body, inner),
+      body: this.compile(bodyOf(e), inner),
       functionArgs: undefined,
     }
     return (env) => new Lambda(info, env)

@@ -11,13 +11,13 @@ import type { Value } from './values.js'
 
 export { Source, Pos, resolvePos, showPos, canonPath, type PosIdx, type Origin } from './source.js'
 export { parse, type ParseOptions } from './parser.js'
-export { showExpr, formatG, type Expr, type ExprAttrs, type ExprLambda, type AttrName, type Formals } from './ast.js'
+export { showExpr, bodyOf, formatG, type Expr, type ExprAttrs, type ExprLambda, type LazyExpr, type AttrName, type Formals } from './ast.js'
 export { tokenize, type Token, type TokenKind } from './lexer.js'
 export { NixError, NixSyntaxError, formatNixError, type NixErrorCode, type TraceFrame } from './errors.js'
 export { EvalState, nodeIO, parseNixPath, DEFAULT_STORE_DIR, type EvalIO, type EvalOptions } from './state.js'
 export { printValue, forceDeep, toJSON, toXML } from './print.js'
 export {
-  Thunk, NixAttrs, NixFloat, NixPath, NixString, Lambda, PrimOp, PrimOpApp, Shape, AttrsBuilder, type Env,
+  Thunk, NixAttrs, NixFloat, NixPath, NixString, Lambda, PrimOp, PrimOpApp, Shape, Layout, AttrsBuilder, type Env,
   force, typeOf, showType, type Value, type Lazy,
 } from './values.js'
 export { runInstantiate, autoCall, findAlongAttrPath, type InstantiateOptions, type InstantiateResult, type AutoArg } from './instantiate.js'

@@ -7,7 +7,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { seededRandom } from '@tsnix/test-kit'
-import type { Expr } from './ast.js'
+import { bodyOf, type Expr, type ExprLambda } from './ast.js'
 import { nativeParserAvailable, parseNative } from './native-parse.js'
 import { parse, type ParseOptions } from './parser.js'
 import { Source } from './source.js'
@@ -57,6 +57,32 @@ function difference(x: unknown, y: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * A tree of `lazyBodies: true` with every lambda body decoded in place (as deep as they go),
+ * and how many bodies were left to decode.
+ */
+function decodeBodies(e: Expr): { tree: Expr; lazy: number } {
+  let lazy = 0
+  const seen = new Set<object>()
+  const todo: unknown[] = [e]
+  while (todo.length > 0) {
+    const x = todo.pop()
+    if (x === null || typeof x !== 'object' || seen.has(x)) continue
+    seen.add(x)
+    const node = x as Record<string, unknown>
+    if (node['k'] === 'lambda') {
+      const lambda = node as unknown as ExprLambda
+      if (lambda.body.k === 'lazy') {
+        lazy++
+        lambda.body = bodyOf(lambda)
+      }
+    }
+    if (x instanceof Map) todo.push(...x.values())
+    else todo.push(...Object.values(node))
+  }
+  return { tree: e, lazy }
+}
+
 /** What the TS parser does with `source`: its tree or its error. */
 function tsParse(source: Source): { e: Expr } | { err: unknown } {
   try {
@@ -81,8 +107,15 @@ function check(text: string, source = src(text)): 'same' | 'fallback' | 'error' 
   }
   if (native === undefined) return 'fallback'
   expect(difference(ts.e, native), text.slice(0, 300)).toBeUndefined()
+  // bodies decoded when read make the same tree
+  const lazy = decodeBodies(parseNative(source, { ...OPTIONS, lazyBodies: true })!)
+  expect(difference(ts.e, lazy.tree), text.slice(0, 300)).toBeUndefined()
+  lazyBodies += lazy.lazy
   return 'same'
 }
+
+/** Lambda bodies left to decode when read, in the trees `check` compared so far. */
+let lazyBodies = 0
 
 /** A generator of valid Nix programs using every construct of the grammar. */
 function programs(seed: number): () => string {
@@ -277,11 +310,14 @@ describe.skipIf(!nativeParserAvailable())('native parser', () => {
   it('builds the TS parser\'s tree for every generated program', () => {
     // (every one is valid, and the native parser takes every one: no fallback)
     const next = programs(20260521)
+    const before = lazyBodies
     for (let i = 0; i < 600; i++) {
       const text = next()
       expect(tsParse(src(text)), text).toHaveProperty('e')
       expect(check(text), text).toBe('same')
     }
+    // (and some had bodies large enough to be decoded when read)
+    expect(lazyBodies).toBeGreaterThan(before)
   })
 
   it.skipIf(!existsSync(LANG_TESTS))('builds the TS parser\'s tree for Nix\'s language tests, or gives its error', () => {
@@ -350,9 +386,14 @@ describe.skipIf(!nativeParserAvailable())('native parser', () => {
   it('builds the TS parser\'s tree for a 2 MB package set', () => {
     const text = packageSet(4000)
     expect(text.length).toBeGreaterThan(2_000_000)
+    const before = lazyBodies
     expect(check(text)).toBe('same')
+    // every package's function is one of the bodies decoded when read
+    expect(lazyBodies - before).toBeGreaterThanOrEqual(4000)
     // and parse() takes the native parser for a source of that size
     const source = src(text)
     expect(difference(parse(source, OPTIONS), parseNative(source, OPTIONS))).toBeUndefined()
+    // not bodies to decode when read unless asked for
+    expect(decodeBodies(parse(source, OPTIONS)).lazy).toBe(0)
   })
 })

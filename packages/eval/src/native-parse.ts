@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, Formal, Formals } from './ast.js'
+import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, Formal, Formals, LazyExpr } from './ast.js'
 import { intValue } from './lexer.js'
 import type { ParseOptions } from './parser.js'
 import { canonPath, type PosIdx, type Source } from './source.js'
@@ -50,11 +50,11 @@ export function parseNative(src: Source, options: ParseOptions): Expr | undefine
   const encoded = addon!.parseNix(Buffer.from(src.text, 'latin1'))
   // (an addon built for another encoding is as good as none)
   if (encoded === null || encoded[0] !== MAGIC) return undefined
-  return decode(encoded, src, options.home ?? '/')
+  return decode(encoded, src, options.home ?? '/', options.lazyBodies === true)
 }
 
 /** First word of the encoding (native/src/nixparse/mod.rs `MAGIC`). */
-const MAGIC = 0x4e500001
+const MAGIC = 0x4e500002
 const BINOPS = ['eq', 'neq', 'and', 'or', 'impl', 'update', 'concat'] as const
 
 /**
@@ -67,19 +67,29 @@ class Decoder {
   /** The shared `{ name }` of each static name, by string id (parser.ts `staticName`). */
   readonly names: Array<AttrName | undefined>
   readonly base: PosIdx
+  readonly baseDir: string
+  readonly home: string
+  /** Leave lambda bodies of `LAZY_BODY` words or more to decode later (see `LazyBody`). */
+  readonly lazy: boolean
   /** Decoded values not yet taken by their parent (entries above the top are stale). */
   readonly st: Expr[] = []
+  /** The values of `SHARE` records, by slot (their `REF`s are in the same body). */
+  readonly shared: Expr[]
 
-  constructor(w: Int32Array, strs: string[], base: PosIdx) {
+  constructor(w: Int32Array, strs: string[], src: Source, home: string, lazy: boolean) {
     this.w = w
     this.strs = strs
     this.names = new Array<AttrName | undefined>(strs.length)
-    this.base = base
+    this.base = src.base
+    this.baseDir = src.baseDir
+    this.home = home
+    this.lazy = lazy
+    this.shared = new Array<Expr>(w[3]!)
   }
 
-  run(from: number, end: number, slots: number, baseDir: string, home: string): Expr {
-    const { w, strs, base, st } = this
-    const shared = new Array<Expr>(slots)
+  /** The tree of the records in `[from, end)` (one whole subtree). */
+  run(from: number, end: number): Expr {
+    const { w, strs, base, st, shared, baseDir, home } = this
     let sp = 0
     let p = from
     while (p < end) {
@@ -168,6 +178,16 @@ class Decoder {
         }
         case 27: shared[w[p + 1]!] = st[sp - 1]!; p += 2; continue
         case 28: x = shared[w[p + 1]!]!; p += 2; break
+        case 29: {
+          // a lambda body: decoded here, or when it is read
+          const n = w[p + 1]!
+          p += 2
+          if (!this.lazy || n < LAZY_BODY) continue
+          // (on the stack only until the lambda record takes it as its body)
+          st[sp++] = new LazyBody(this, p, p + n) as LazyExpr as unknown as Expr
+          p += n
+          continue
+        }
         default: throw new Error(`native parser: unknown record ${tag}`)
       }
       st[sp++] = x
@@ -231,7 +251,26 @@ class Decoder {
   }
 }
 
-function decode(encoded: Int32Array, src: Source, home: string): Expr {
+/** Lambda bodies of this many words or more are decoded when read (when lazy). */
+const LAZY_BODY = 64
+
+/** A lambda body of the encoding, decoded when read (see `LazyExpr`). */
+class LazyBody implements LazyExpr {
+  readonly k = 'lazy'
+  private readonly decoder: Decoder
+  private readonly from: number
+  private readonly end: number
+  constructor(decoder: Decoder, from: number, end: number) {
+    this.decoder = decoder
+    this.from = from
+    this.end = end
+  }
+  decode(): Expr {
+    return this.decoder.run(this.from, this.end)
+  }
+}
+
+function decode(encoded: Int32Array, src: Source, home: string, lazy: boolean): Expr {
   const ns = encoded[1]!
   const nodesAt = 6 + 2 * ns + encoded[2]!
   const end = nodesAt + encoded[4]!
@@ -244,5 +283,5 @@ function decode(encoded: Int32Array, src: Source, home: string): Expr {
     strs[i] = a >= 0 ? text.slice(a, b) : side.toString('latin1', -1 - a, b)
   }
   for (let i = 6 + 2 * ns; i < nodesAt; i++) symbolId(strs[encoded[i]!]!)
-  return new Decoder(encoded, strs, src.base).run(nodesAt, end, encoded[3]!, src.baseDir, home)
+  return new Decoder(encoded, strs, src, home, lazy).run(nodesAt, end)
 }

@@ -2,7 +2,7 @@
  * A recursive-descent parser for the Nix language with the grammar, precedences and
  * desugarings of Nix 2.8's parser.y. Every node carries its position.
  */
-import { showExpr, showId, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal, type Formals } from './ast.js'
+import { bodyOf, showExpr, showId, type AttrDef, type AttrName, type Expr, type ExprAttrs, type ExprLambda, type Formal, type Formals } from './ast.js'
 import { NixSyntaxError } from './errors.js'
 import { intValue, lexer, type Token, type TokenKind } from './lexer.js'
 import { parseNative } from './native-parse.js'
@@ -18,6 +18,12 @@ export interface ParseOptions {
    * for sources of `NATIVE_MIN_LENGTH` bytes or more. It falls back to this one on any error.
    */
   native?: boolean
+  /**
+   * Let the native parser leave large lambda bodies undecoded (`LazyExpr`, read through
+   * `bodyOf`) until something reads them: the evaluator's compiler, which reads them all,
+   * then builds the tree a body at a time.
+   */
+  lazyBodies?: boolean
 }
 
 /**
@@ -662,7 +668,7 @@ class Parser {
       } else {
         attrs.attrs.set(last.name, { e, pos, inherited: false })
         // (as Nix's setName: a curried function's inner lambdas take the name too)
-        for (let l: Expr = e; l.k === 'lambda'; l = l.body) l.name = last.name
+        for (let l: Expr = e; l.k === 'lambda'; l = bodyOf(l)) l.name = last.name
       }
     } else {
       attrs.dyn.push({ name: last.expr, e, pos })

@@ -212,7 +212,8 @@ export class EvalState extends Evaluator {
 
   /** Parse a source text. */
   parseSource(src: Source): Expr {
-    return parse(src, { home: this.home })
+    // (the compiler reads every body: a large file's tree is then built a body at a time)
+    return parse(src, { home: this.home, lazyBodies: true })
   }
 
   /** Parse and evaluate a file (no caching). */
