@@ -105,6 +105,8 @@ const CASES: Array<[string, string]> = [
     '[ [ { x = 1; y = 2; z = 1; } { x = 3; y = 4; z = 2; } { x = 3; y = 4; z = 3; } { x = 1; y = 2; z = 4; } ] [ 56 80 80 56 ] [ 39 39 39 39 ] 274 ]'],
   ['let q1 = { a = 1; b = 2; }; q2 = { a = 3; b = 4; }; r = q: removeAttrs q [ "b" ]; in [ (r q1) (r q2) (r q1) (builtins.unsafeGetAttrPos "a" (r q1)).column (builtins.unsafeGetAttrPos "a" (r q2)).column ]',
     '[ { a = 1; } { a = 3; } { a = 1; } 12 36 ]'],
+  // a function remembers where its formals are in the last layout it was called with
+  ['let f = { a, b ? 2, ... }: [ a b ]; in [ (f { a = 1; }) (f { a = 3; b = 4; c = 5; }) (f { a = 5; }) (f { b = 6; a = 7; }) ]', '[ [ 1 2 ] [ 3 4 ] [ 5 2 ] [ 7 6 ] ]'],
   // a select remembers the slot of the last layout it saw: other layouts look again
   ['let get = s: s.b; deep = s: s.x.b; in [ (get { a = 1; b = 2; }) (get { b = 3; }) (get { a = 1; b = 2; }) (get { b = 5; c = 1; }) (deep { x = { b = 1; }; }) (deep { x = { a = 0; b = 2; }; }) (deep { x = { b = 3; }; }) ]',
     '[ 2 3 2 5 1 2 3 ]'],
@@ -233,6 +235,9 @@ describe('symbol order (first seen), where Nix shows it (outputs of nix-instanti
     expect(ev('builtins.getAttr "if" { }').split('\n')[0]).toBe("error: attribute '\"if\"' missing for call to 'getAttr'")
     // (a select's message shows the name as it is)
     expect(ev('{ }."x y"').split('\n')[0]).toBe("error: attribute 'x y' missing")
+    // after a function was called with another layout
+    expect(ev('let f = { a, b ? 2 }: [ a b ]; in [ (f { a = 1; b = 3; }) (f { a = 2; }) (f { b = 1; }) ]').split('\n')[0]).toBe("error: 'f' at (string):1:9 called without required argument 'a'")
+    expect(ev('let f = { a, b ? 2 }: [ a b ]; in [ (f { a = 1; }) (f { a = 1; c = 3; }) ]').split('\n')[0]).toBe("error: 'f' at (string):1:9 called with unexpected argument 'c'")
     // after a select site has seen a set that has the name
     expect(ev('let get = s: s.b; in [ (get { b = 1; }) (get { a = 1; }) ]').split('\n').slice(0, 3)).toEqual(["error: attribute 'b' missing", '', '       at \xc2\xabstring\xc2\xbb:1:14:'])
     expect(ev('let deep = s: s.x.b; in [ (deep { x = { b = 1; }; }) (deep { x = { a = 1; }; }) ]').split('\n').slice(0, 3)).toEqual(["error: attribute 'b' missing", '', '       at \xc2\xabstring\xc2\xbb:1:15:'])

@@ -407,22 +407,35 @@ export class Evaluator {
       env = slots
       let d = 1
       if (info.arg !== undefined) slots[d++] = arg
-      let used = 0
       const formals = info.formals
+      // where the formals are in sets of this layout (a function is mostly called with one)
+      const layout = attrs.shape.layout
+      if (info.argLayout !== layout) {
+        const argSlots: number[] = new Array(formals.length)
+        let used = 0
+        for (let j = 0; j < formals.length; j++) {
+          const slot = layout.slotOf(formals[j]!.name)
+          if (slot !== undefined) used++
+          argSlots[j] = slot ?? -1
+        }
+        info.argLayout = layout
+        info.argSlots = argSlots
+        info.argUsed = used
+      }
+      const argSlots = info.argSlots
+      const vals = attrs.vals
       for (let j = 0; j < formals.length; j++) {
-        const fm = formals[j]!
-        const v = attrs.get(fm.name)
-        if (v === undefined) {
+        const slot = argSlots[j]!
+        if (slot >= 0) slots[d++] = vals[slot]!
+        else {
+          const fm = formals[j]!
           if (fm.def === undefined) {
             throw new NixError('type', `${this.showLambda(info)} called without required argument '${fm.name}'`, pos)
           }
           slots[d++] = lazyValue(fm.def, env)
-        } else {
-          used++
-          slots[d++] = v
         }
       }
-      if (!info.ellipsis && used !== attrs.size) {
+      if (!info.ellipsis && info.argUsed !== attrs.size) {
         const names = new Set(formals.map((x) => x.name))
         // the first in symbol order, as Nix finds it
         const order = attrs.shape.symbolOrder()
@@ -1188,6 +1201,9 @@ export class Evaluator {
       nslots: d,
       body: this.compile(bodyOf(e), inner),
       functionArgs: undefined,
+      argLayout: undefined,
+      argSlots: [],
+      argUsed: 0,
     }
     return (env) => new Lambda(info, env)
   }

@@ -562,6 +562,11 @@ export interface LambdaInfo {
   body: Code
   /** `builtins.functionArgs` of the lambda (its closures share it; callers copy it), made on first use. */
   functionArgs: NixAttrs | undefined
+  /** The layout of the last argument set the formals were bound from… */
+  argLayout: Layout | undefined
+  /** …and each formal's slot in it (-1: absent); `argUsed` of its names are formals. */
+  argSlots: number[]
+  argUsed: number
 }
 
 export class Lambda {
