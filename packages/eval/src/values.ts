@@ -239,7 +239,7 @@ function sameSlots(a: readonly number[], b: readonly number[]): boolean {
 
 /**
  * The layouts of the compiler's attribute-set literals, one per distinct list of names (the
- * literals of a package set repeat the same few).
+ * literals of a package set repeat the same few; large ones have their own).
  */
 export class LayoutTable {
   private readonly bySorted = new Map<string, Layout>()
@@ -263,6 +263,8 @@ export class LayoutTable {
    * the order of its slots (see `Shape.sort`; the same names in the same order are sorted once).
    */
   literal(names: readonly string[], defs: ReadonlyArray<{ readonly pos: PosIdx }>): { shape: Shape; order: readonly number[] } {
+    // (a large literal, such as a package set's, is one of a kind)
+    if (names.length > INDEXED_LAYOUT) return Shape.sort(names, defs.map((d) => d.pos))
     let known = this.bySource
     for (let i = 0; i < names.length; i++) {
       const next = known.next ??= new Map()
