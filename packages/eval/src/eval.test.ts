@@ -105,6 +105,9 @@ const CASES: Array<[string, string]> = [
     '[ [ { x = 1; y = 2; z = 1; } { x = 3; y = 4; z = 2; } { x = 3; y = 4; z = 3; } { x = 1; y = 2; z = 4; } ] [ 56 80 80 56 ] [ 39 39 39 39 ] 274 ]'],
   ['let q1 = { a = 1; b = 2; }; q2 = { a = 3; b = 4; }; r = q: removeAttrs q [ "b" ]; in [ (r q1) (r q2) (r q1) (builtins.unsafeGetAttrPos "a" (r q1)).column (builtins.unsafeGetAttrPos "a" (r q2)).column ]',
     '[ { a = 1; } { a = 3; } { a = 1; } 12 36 ]'],
+  // toJSON works out a layout's keys once: escaped keys, and sets with outPath or __toString, twice each
+  ['let s = n: { inherit n; "a\\"b" = n; "\\n" = [ n ]; }; d = n: { type = "derivation"; outPath = "/nix/store/x-${toString n}"; y = throw "no"; }; t = n: { __toString = self: "t${toString n}"; z = throw "no"; }; in builtins.toJSON [ (s 1) (s 2) (d 1) (d 2) (t 1) (t 2) { outPath = { __toString = self: "deep"; }; } ]',
+    '"[{\\"\\\\n\\":[1],\\"a\\\\\\"b\\":1,\\"n\\":1},{\\"\\\\n\\":[2],\\"a\\\\\\"b\\":2,\\"n\\":2},\\"/nix/store/x-1\\",\\"/nix/store/x-2\\",\\"t1\\",\\"t2\\",\\"deep\\"]"'],
   // a function remembers where its formals are in the last layout it was called with
   ['let f = { a, b ? 2, ... }: [ a b ]; in [ (f { a = 1; }) (f { a = 3; b = 4; c = 5; }) (f { a = 5; }) (f { b = 6; a = 7; }) ]', '[ [ 1 2 ] [ 3 4 ] [ 5 2 ] [ 7 6 ] ]'],
   // a select remembers the slot of the last layout it saw: other layouts look again

@@ -12,7 +12,7 @@ import type { Evaluator } from './eval.js'
 import { byteString, resolvePos, type PosIdx } from './source.js'
 import {
   Lambda, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, StartupThunk, Thunk, byteCompare, forceThunk,
-  sameList, showType, type Lazy, type Value,
+  sameList, showType, type JsonLayout, type Layout, type Lazy, type Value,
 } from './values.js'
 
 function quoteString(s: string): string {
@@ -196,6 +196,15 @@ export function settle(slots: Lazy[], i: number, t: Thunk): void {
   slots[i] = v
 }
 
+/** The keys and special slots of sets of `layout` in JSON, worked out once per layout. */
+function jsonLayout(layout: Layout): JsonLayout {
+  if (layout.json !== undefined) return layout.json
+  const names = layout.names
+  const keys = names.map((n, i) => `${i > 0 ? ',' : ''}${jsonString(n)}:`)
+  layout.json = { keys, toStringSlot: layout.slotOf('__toString') ?? -1, outPathSlot: layout.slotOf('outPath') ?? -1 }
+  return layout.json
+}
+
 export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: PosIdx, strict = true): string {
   // Output in chunks: small pieces are appended to `out` (a rope), which is flattened and
   // moved to `chunks` every 16 KiB so that the rope's nodes die young (cheap for the GC).
@@ -221,20 +230,18 @@ export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: PosIdx
     if (typeof x === 'string') { out += jsonString(x); return }
     if (typeof x === 'number') { out += String(x); return }
     if (x instanceof NixAttrs) {
-      if (x.has('__toString')) {
+      const json = jsonLayout(x.shape.layout)
+      if (json.toStringSlot >= 0) {
         out += jsonString(state.coerceToString(x, p, ctx, false, false))
         return
       }
-      const o = x.get('outPath')
-      if (o !== undefined) { go(o, x.posOf('outPath') ?? p); return }
+      if (json.outPathSlot >= 0) { go(x.vals[json.outPathSlot]!, x.shape.pos[json.outPathSlot] ?? p); return }
       out += '{'
       open.push('}')
-      const names = x.shape.names
+      const keys = json.keys
       const spos = x.shape.pos
-      for (let slot = 0; slot < names.length; slot++) {
-        if (slot > 0) out += ','
-        out += jsonString(names[slot]!)
-        out += ':'
+      for (let slot = 0; slot < keys.length; slot++) {
+        out += keys[slot]!
         const v = x.vals[slot]!
         go(v, spos[slot] ?? p)
         if (v instanceof Thunk) settle(x.vals, slot, v)

@@ -151,6 +151,8 @@ export class Layout {
   private merges: Merge[] | undefined = undefined
   /** Recent subsets (`removeAttrs`, `intersectAttrs`), by their slots. */
   private picks: Array<{ slots: readonly number[]; layout: Layout }> | undefined = undefined
+  /** What `toJSON` (print.ts) works out once for sets of this layout. */
+  json: JsonLayout | undefined = undefined
 
   /** `names` must be distinct and in byte order; `index`, if given, maps each name to its slot. */
   constructor(names: readonly string[], index: Map<string, number> | null = null) {
@@ -229,6 +231,15 @@ export class Layout {
     }
     return layout
   }
+}
+
+/** A layout as `toJSON` writes it. */
+export interface JsonLayout {
+  /** Each name as a JSON key with its `:` (and, after the first, the `,` before it). */
+  readonly keys: readonly string[]
+  /** The slots of `__toString` and `outPath` (-1: none), which change how a set converts. */
+  readonly toStringSlot: number
+  readonly outPathSlot: number
 }
 
 function sameSlots(a: readonly number[], b: readonly number[]): boolean {
