@@ -258,7 +258,7 @@ export class LayoutTable {
   private readonly bySource: SourceNames = { next: undefined, layout: undefined, order: undefined }
 
   /** The layout of `names` (distinct, in byte order). */
-  of(names: readonly string[]): Layout {
+  private of(names: readonly string[]): Layout {
     // (JSON: names may contain any character, a separator could be ambiguous)
     const key = JSON.stringify(names)
     let layout = this.bySorted.get(key)
