@@ -214,7 +214,11 @@ export class Layout {
     }
   }
 
-  /** The layout of the names in `slots` (ascending), the same one as last time for the same slots. */
+  /**
+   * The layout of the names in `slots` (ascending), the same one as last time for the same
+   * slots of a small layout (`removeAttrs` of a package's arguments; subsets of a large one,
+   * `intersectAttrs (functionArgs f) pkgs`, are mostly each different).
+   */
   picked(slots: readonly number[]): Layout {
     const picks = this.picks
     if (picks !== undefined) {
@@ -223,6 +227,7 @@ export class Layout {
     const names: string[] = new Array(slots.length)
     for (let k = 0; k < slots.length; k++) names[k] = this.names[slots[k]!]!
     const layout = new Layout(names)
+    if (this.names.length > INDEXED_LAYOUT) return layout
     const entry = { slots: slots.slice(), layout }
     if (picks === undefined) this.picks = [entry]
     else {
