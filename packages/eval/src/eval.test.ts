@@ -110,6 +110,9 @@ const CASES: Array<[string, string]> = [
     '"[{\\"\\\\n\\":[1],\\"a\\\\\\"b\\":1,\\"n\\":1},{\\"\\\\n\\":[2],\\"a\\\\\\"b\\":2,\\"n\\":2},\\"/nix/store/x-1\\",\\"/nix/store/x-2\\",\\"t1\\",\\"t2\\",\\"deep\\"]"'],
   // a function remembers where its formals are in the last layout it was called with
   ['let f = { a, b ? 2, ... }: [ a b ]; in [ (f { a = 1; }) (f { a = 3; b = 4; c = 5; }) (f { a = 5; }) (f { b = 6; a = 7; }) ]', '[ [ 1 2 ] [ 3 4 ] [ 5 2 ] [ 7 6 ] ]'],
+  // subsets of a large layout (not remembered) and of a small one (remembered)
+  ['let big = builtins.listToAttrs (builtins.genList (i: { name = "n${toString i}"; value = i; }) 100); lit = { n1 = "a"; n50 = "b"; n99 = "c"; x = "d"; }; f = s: builtins.intersectAttrs lit s; g = s: removeAttrs s (builtins.genList (i: "n${toString (i + 3)}") 97); in [ (f big) (f big) (g big) (g big) (builtins.unsafeGetAttrPos "n50" (builtins.intersectAttrs big lit)).column (builtins.attrNames (g (big // { y = 1; }))) ]',
+    '[ { n1 = 1; n50 = 50; n99 = 99; } { n1 = 1; n50 = 50; n99 = 99; } { n0 = 0; n1 = 1; n2 = 2; } { n0 = 0; n1 = 1; n2 = 2; } 119 [ "n0" "n1" "n2" "y" ] ]'],
   // a select remembers the slot of the last layout it saw: other layouts look again
   ['let get = s: s.b; deep = s: s.x.b; in [ (get { a = 1; b = 2; }) (get { b = 3; }) (get { a = 1; b = 2; }) (get { b = 5; c = 1; }) (deep { x = { b = 1; }; }) (deep { x = { a = 0; b = 2; }; }) (deep { x = { b = 3; }; }) ]',
     '[ 2 3 2 5 1 2 3 ]'],
