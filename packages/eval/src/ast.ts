@@ -161,7 +161,14 @@ export function formatG(v: number): string {
   const a = Math.abs(v)
   if (a >= 1e-4 && a < 1e6) {
     const js = String(v)
-    if (js.replace(/^-?0*\.?0*/, '').replace('.', '').length <= 6) return js
+    // its significant digits: all but the sign, the point and leading zeros
+    let digits = 0
+    for (let i = 0; i < js.length; i++) {
+      const c = js.charCodeAt(i)
+      if (c === 45 || c === 46 || (c === 48 && digits === 0)) continue
+      digits++
+    }
+    if (digits <= 6) return js
   }
   if (Number.isNaN(v)) return signBit(v) ? '-nan' : 'nan'
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf'
