@@ -143,6 +143,23 @@ describe('laziness', () => {
     expect(ev('let b = 3 - b; in b')).toContain("error: infinite recursion encountered\n\n       at «string»:1:9:".replace(/«|»/g, (c) => Buffer.from(c, 'utf8').toString('latin1')))
     expect(ev('let b = (1 + b); in b')).toContain("error: infinite recursion encountered\n\n       at «string»:1:14:".replace(/«|»/g, (c) => Buffer.from(c, 'utf8').toString('latin1')))
   })
+  it('reads a variable where it is used: what it selects from, calls, interpolates, at any depth', () => {
+    const at = (pos: string): string => `error: infinite recursion encountered\n\n       at \xc2\xabstring\xc2\xbb:${pos}:`
+    expect(ev('let a = a.x; in a')).toContain(at('1:9'))
+    expect(ev('let f = f 1; in f')).toContain(at('1:9'))
+    expect(ev('let f = f 1 2; in f')).toContain(at('1:9'))
+    expect(ev('let f = f 1 2 3; in f')).toContain(at('1:9'))
+    expect(ev('let s = "${s}"; in s')).toContain(at('1:12'))
+    expect(ev('let s = "x${s}y"; in s')).toContain(at('1:13'))
+    expect(ev('let a = (x: y: z: w: a.b) 1 2 3 4; in a')).toContain(at('1:22'))
+    expect(ev('let a = { b = a.b; }; in a.b')).toContain(at('1:11'))
+    expect(ev('let f = a: b: c: d: { inherit a; v = "${d}-${c}"; w = [ a b ]; g = b 3; h = a ? x; }; in f 1 (x: x * 2) "c" "d"'))
+      .toBe('{ a = 1; g = 6; h = false; v = "d-c"; w = [ 1 <LAMBDA> ]; }')
+    // a variable whose slot is not filled yet when its value is taken (a later binding)
+    expect(ev('let x = [ y ]; y = 1; in x')).toBe('[ 1 ]')
+    expect(ev('let f = a: b: let x = [ a b c ]; c = 3; in x; in f 1 2')).toBe('[ 1 2 3 ]')
+    expect(ev('rec { a = [ b ]; b = 1; }')).toBe('{ a = [ 1 ]; b = 1; }')
+  })
   it('turns a JS stack overflow into a Nix error', () => {
     const r = runInstantiate({ mode: 'eval', fromArgs: true, items: ['let f = x: f x; in f 1'] })
     expect(r.exitCode).toBe(1)

@@ -10,7 +10,7 @@ import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { canonPath, resolvePos, showPos, type PosIdx } from './source.js'
 import {
   Lambda, Layout, LayoutTable, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, Delayed,
-  forceThunk, lazyValue, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList, mergeSources,
+  LocalRef, forceThunk, lazyValue, runCode, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList, mergeSources,
   type Code, type Env, type LambdaInfo, type Lazy, type LazyCode, type Value,
 } from './values.js'
 
@@ -20,10 +20,27 @@ class Scope {
   readonly names: ReadonlyMap<string, number> | null
   /** For a `with`: where its set expression is (forcing it is reported there). */
   readonly withPos: PosIdx | undefined
+  /** The `with`s around this scope, innermost first (made once: all their variables share it). */
+  private withs: { levels: number[]; poss: Array<PosIdx | undefined> } | undefined
   constructor(up: Scope | null, names: ReadonlyMap<string, number> | null, withPos?: PosIdx) {
     this.up = up
     this.names = names
     this.withPos = withPos
+    this.withs = undefined
+  }
+
+  withsAround(): { levels: number[]; poss: Array<PosIdx | undefined> } {
+    if (this.withs === undefined) {
+      const levels: number[] = []
+      const poss: Array<PosIdx | undefined> = []
+      let level = 0
+      for (let s: Scope | null = this; s !== null; s = s.up, level++) {
+        if (s.names === null) { levels.push(level); poss.push(s.withPos) }
+      }
+      // (copies: arrays built with push have room for 16 more elements, and compiled code lives long)
+      this.withs = { levels: levels.slice(), poss: poss.slice() }
+    }
+    return this.withs
   }
 }
 
@@ -95,18 +112,6 @@ function localVarCode(level: number, slot: number, pos: PosIdx): Code {
   }
 }
 
-/**
- * A variable as a lazy value: the slot's contents, or, while it is unfilled (`let x = y; y = …`,
- * rare), a thunk of the variable (its code made then: most variables never need it).
- */
-function lazyLocalCode(level: number, slot: number, pos: PosIdx): (env: Env) => Lazy {
-  switch (level) {
-    case 0: return (env) => (env[slot] as Lazy | undefined) ?? new Thunk(localVarCode(level, slot, pos), env)
-    case 1: return (env) => ((env[0] as Env)[slot] as Lazy | undefined) ?? new Thunk(localVarCode(level, slot, pos), env)
-    default: return (env) => (envAt(env, level)[slot] as Lazy | undefined) ?? new Thunk(localVarCode(level, slot, pos), env)
-  }
-}
-
 /** `with attrs; body`. */
 function withCode(attrs: LazyCode, body: Code): Code {
   return (env) => body([env, lazyValue(attrs, env)])
@@ -158,12 +163,12 @@ function attrsCode(ev: Evaluator, shape: Shape, template: Lazy[] | undefined, sl
 }
 
 /** `e.name`. */
-function selectOneCode(ev: Evaluator, target: Code, name: string, pos: PosIdx): Code {
+function selectOneCode(ev: Evaluator, target: Code | LocalRef, name: string, pos: PosIdx): Code {
   // the slot in the layout seen last here (most sites see one or two layouts)
   let seen: Layout | null = null
   let seenSlot = 0
   return (env) => {
-    const v = target(env)
+    const v = runCode(target, env)
     if (!(v instanceof NixAttrs)) throw ev.typeError(v, 'a set', pos)
     const layout = v.shape.layout
     let slot = seenSlot
@@ -183,25 +188,25 @@ function selectOneCode(ev: Evaluator, target: Code, name: string, pos: PosIdx): 
 }
 
 /** `f a`. */
-function call1Code(ev: Evaluator, fn: Code, a0: LazyCode, pos: PosIdx): Code {
+function call1Code(ev: Evaluator, fn: Code | LocalRef, a0: LazyCode, pos: PosIdx): Code {
   return (env) => {
-    const f = fn(env)
+    const f = runCode(fn, env)
     if (f instanceof Lambda) return ev.callLambda(f, lazyValue(a0, env), pos)
     return ev.call(f, [lazyValue(a0, env)], pos)
   }
 }
 
 /** `f a b …`. */
-function callCode(ev: Evaluator, fn: Code, args: LazyCode[], pos: PosIdx): Code {
+function callCode(ev: Evaluator, fn: Code | LocalRef, args: LazyCode[], pos: PosIdx): Code {
   const n = args.length
   if (n === 2) {
     // curried lambdas take their arguments one by one: no argument array
     const a0 = args[0]!
     const a1 = args[1]!
-    return (env) => ev.call2(fn(env), lazyValue(a0, env), lazyValue(a1, env), pos)
+    return (env) => ev.call2(runCode(fn, env), lazyValue(a0, env), lazyValue(a1, env), pos)
   }
   return (env) => {
-    const f = fn(env)
+    const f = runCode(fn, env)
     const vs: Lazy[] = new Array(n)
     for (let i = 0; i < n; i++) vs[i] = lazyValue(args[i]!, env)
     return ev.call(f, vs, pos)
@@ -606,19 +611,18 @@ export class Evaluator {
 
   private resolveVar(name: string, scope: Scope | null, pos: PosIdx):
   { kind: 'local'; level: number; idx: number } | { kind: 'base'; v: Lazy } | { kind: 'with'; levels: number[]; poss: Array<PosIdx | undefined> } {
-    const withLevels: number[] = []
-    const withPoss: Array<PosIdx | undefined> = []
+    let inWith = false
     let level = 0
     for (let s = scope; s !== null; s = s.up, level++) {
-      if (s.names === null) { withLevels.push(level); withPoss.push(s.withPos); continue }
+      if (s.names === null) { inWith = true; continue }
       const idx = s.names.get(name)
       if (idx !== undefined) return { kind: 'local', level, idx }
     }
     const b = this.lookupBase(name)
     if (b !== undefined) return { kind: 'base', v: b }
-    if (withLevels.length === 0) throw new NixSyntaxError(`undefined variable '${name}'`, pos, 'undefined-variable')
-    // (copies: arrays built with push have room for 16 more elements, and compiled code lives long)
-    return { kind: 'with', levels: withLevels.slice(), poss: withPoss.slice() }
+    if (!inWith) throw new NixSyntaxError(`undefined variable '${name}'`, pos, 'undefined-variable')
+    const withs = scope!.withsAround()
+    return { kind: 'with', levels: withs.levels, poss: withs.poss }
   }
 
   /** A variable at `pos`, forced at `forcedAt` (where "infinite recursion" is reported). */
@@ -627,6 +631,15 @@ export class Evaluator {
     if (r.kind === 'base') return baseVarCode(r.v, forcedAt)
     if (r.kind === 'local') return localVarCode(r.level, r.idx + 1, forcedAt)
     return withVarCode(this, name, r.levels, r.poss, pos, forcedAt)
+  }
+
+  /** Code of `e`, or for a local variable, where it is (read by the code that uses it). */
+  private compileRef(e: Expr, scope: Scope | null): Code | LocalRef {
+    if (e.k === 'var') {
+      const r = this.resolveVar(e.name, scope, e.pos)
+      if (r.kind === 'local') return new LocalRef(r.level, r.idx + 1, e.pos)
+    }
+    return this.compile(e, scope)
   }
 
   /** @internal The value of `name` from the sets of the `with`s `levels` up from `env`. */
@@ -650,7 +663,7 @@ export class Evaluator {
         const r = this.resolveVar(e.name, scope, e.pos)
         if (r.kind === 'base') return constCode(r.v)
         // the slot may not be filled yet (let x = y; y = …): then delay the lookup
-        if (r.kind === 'local') return lazyLocalCode(r.level, r.idx + 1, e.pos)
+        if (r.kind === 'local') return new LocalRef(r.level, r.idx + 1, e.pos)
         return new Delayed(this.compile(e, scope))
       }
       case 'call': case 'concatStrings': {
@@ -1037,7 +1050,7 @@ export class Evaluator {
         if (v !== undefined && !(v instanceof Thunk)) return () => v
       }
     }
-    const target = this.compile(e.e, scope)
+    const target = this.compileRef(e.e, scope)
     const pos = e.pos
     if (e.path.length === 1 && e.path[0]!.name !== undefined && e.def === undefined) return selectOneCode(this, target, e.path[0]!.name, pos)
     const names = this.compileAttrNames(e.path, scope)
@@ -1049,7 +1062,7 @@ export class Evaluator {
     const seenSlots = new Array<number>(path.length).fill(0)
     const isStatic = path.map((a) => a.name !== undefined)
     return (env) => {
-      let v = target(env)
+      let v = runCode(target, env)
       let attrPos: PosIdx | undefined
       let last: Lazy = v
       try {
@@ -1102,11 +1115,11 @@ export class Evaluator {
   }
 
   private compileHas(e: Extract<Expr, { k: 'has' }>, scope: Scope | null): Code {
-    const target = this.compile(e.e, scope)
+    const target = this.compileRef(e.e, scope)
     const names = this.compileAttrNames(e.path, scope)
     const pos = e.pos
     return (env) => {
-      let v: Value = target(env)
+      let v: Value = runCode(target, env)
       for (let i = 0; i < names.length; i++) {
         if (!(v instanceof NixAttrs)) return false
         const x = v.get(names[i]!(env))
@@ -1137,6 +1150,8 @@ export class Evaluator {
     for (let i = 0; i < staticNames.length; i++) names.set(staticNames[i]!, i)
     const inner = new Scope(scope, names)
     const overrides = names.has('__overrides')
+    // (only code for `__overrides` keeps the names)
+    const slotOfName = overrides ? names : undefined
     // With __overrides, every attribute gets its own thunk (no sharing), so that overriding
     // a slot is seen by the attributes that refer to it.
     const codes = this.compileDefs(defs, scope, inner, overrides)
@@ -1147,7 +1162,7 @@ export class Evaluator {
       const vals: Lazy[] = new Array(n)
       for (let k = 0; k < n; k++) vals[k] = env2[order[k]! + 1] as Lazy
       let attrs = new NixAttrs(shape, vals)
-      if (overrides) {
+      if (slotOfName !== undefined) {
         const ov = this.forceAttrs(attrs.get('__overrides')!, pos)
         const b = new AttrsBuilder()
         for (let k = 0; k < n; k++) b.set(shape.names[k]!, vals[k]!, shape.pos[k])
@@ -1155,7 +1170,7 @@ export class Evaluator {
         for (let k = 0; k < ovNames.length; k++) {
           const name = ovNames[k]!
           const v = ov.vals[k]!
-          const j = names.get(name)
+          const j = slotOfName.get(name)
           if (j !== undefined) env2[j + 1] = v
           b.set(name, v, ov.shape.pos[k])
         }
@@ -1238,7 +1253,7 @@ export class Evaluator {
         }
       }
     }
-    const fn = this.compile(e.fn, scope)
+    const fn = this.compileRef(e.fn, scope)
     const args = this.compileLazyAll(e.args, scope)
     return args.length === 1 ? call1Code(this, fn, args[0]!, pos) : callCode(this, fn, args, pos)
   }
@@ -1345,15 +1360,15 @@ export class Evaluator {
     // string literals between interpolations are used as they are: no code to run
     const n = e.parts.length
     const literals: Array<string | undefined> = new Array(n)
-    const codes: Array<Code | undefined> = new Array(n)
+    const codes: Array<Code | LocalRef | undefined> = new Array(n)
     const poss: PosIdx[] = new Array(n)
     for (let i = 0; i < n; i++) {
       const part = e.parts[i]!
       if (part.e.k === 'str') literals[i] = part.e.v
-      else codes[i] = this.compile(part.e, scope)
+      else codes[i] = this.compileRef(part.e, scope)
       poss[i] = part.pos
     }
-    const value = (i: number, env: Env): Value => literals[i] ?? codes[i]!(env)
+    const value = (i: number, env: Env): Value => literals[i] ?? runCode(codes[i]!, env)
     return (env) => {
       // common case: interpolating plain strings
       let s = ''
@@ -1363,7 +1378,7 @@ export class Evaluator {
         for (; i < n; i++) {
           const lit = literals[i]
           if (lit !== undefined) { s += lit; continue }
-          v = codes[i]!(env)
+          v = runCode(codes[i]!, env)
           if (typeof v !== 'string') break
           s += v
         }

@@ -45,7 +45,7 @@ export class Thunk {
  * `Delayed`, whose code becomes a thunk. A `Delayed` is one small object, where a closure
  * making the thunk would be a function and its context: compiled code is mostly these.
  */
-export type LazyCode = ((env: Env) => Lazy) | Delayed
+export type LazyCode = ((env: Env) => Lazy) | Delayed | LocalRef
 
 export class Delayed {
   readonly c: Code
@@ -54,9 +54,56 @@ export class Delayed {
   }
 }
 
+/**
+ * A local variable, `level` environments up in `slot`, read where it is compiled (`pos` is
+ * where forcing it reports infinite recursion). Variables are a third of a program's nodes:
+ * this object replaces a closure and its context for each.
+ */
+export class LocalRef {
+  readonly level: number
+  readonly slot: number
+  readonly pos: PosIdx
+  constructor(level: number, slot: number, pos: PosIdx) {
+    this.level = level
+    this.slot = slot
+    this.pos = pos
+  }
+}
+
+/** The value of a local variable, forced. */
+export function readLocal(env: Env, r: LocalRef): Value {
+  let e = env
+  for (let i = r.level; i > 0; i--) e = e[0] as Env
+  const x = e[r.slot] as Lazy
+  return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, r.pos)) : x
+}
+
+/** Run code, or read a variable: compiled operands are either. */
+export function runCode(c: Code | LocalRef, env: Env): Value {
+  return typeof c === 'function' ? c(env) : readLocal(env, c)
+}
+
 /** The lazy value `l` makes in `env`. */
 export function lazyValue(l: LazyCode, env: Env): Lazy {
-  return typeof l === 'function' ? l(env) : new Thunk(l.c, env)
+  if (typeof l === 'function') return l(env)
+  if (l instanceof Delayed) return new Thunk(l.c, env)
+  return localValue(l, env)
+}
+
+/** A local variable's slot, as it is. (Apart from `lazyValue`, which is inlined everywhere.) */
+function localValue(l: LocalRef, env: Env): Lazy {
+  let e = env
+  for (let i = l.level; i > 0; i--) e = e[0] as Env
+  return (e[l.slot] as Lazy | undefined) ?? unfilledLocal(l, env)
+}
+
+/**
+ * A variable whose slot is not filled yet, while its `let` or `rec` is set up (`let x = y;
+ * y = …;`, rare): a thunk that reads it. (A closure in `localValue` would put `l` into a
+ * context allocated at each call.)
+ */
+function unfilledLocal(l: LocalRef, env: Env): Thunk {
+  return new Thunk((env2) => readLocal(env2, l), env)
 }
 
 /**
