@@ -160,8 +160,18 @@ export function forceDeep(state: Evaluator, v: Lazy, pos?: PosIdx): void {
 /** JSON string escaping as Nix's json.cc: bytes ≥ 0x80 pass through. */
 const JSON_ESCAPE = /["\\\x00-\x1f]/
 
+/** Whether `s` has a character JSON escapes (short strings, most of them, without a regex call). */
+function needsEscape(s: string): boolean {
+  if (s.length > 32) return JSON_ESCAPE.test(s)
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 32 || c === 34 || c === 92) return true
+  }
+  return false
+}
+
 export function jsonString(s: string): string {
-  if (!JSON_ESCAPE.test(s)) return `"${s}"`
+  if (!needsEscape(s)) return `"${s}"`
   let out = '"'
   let start = 0
   for (let i = 0; i < s.length; i++) {

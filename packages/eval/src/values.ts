@@ -60,10 +60,13 @@ export class Delayed {
  * this object replaces a closure and its context for each.
  */
 export class LocalRef {
+  /** (No code: where `lazyValue` tells it from a `Delayed`, with one load for both.) */
+  readonly c: null
   readonly level: number
   readonly slot: number
   readonly pos: PosIdx
   constructor(level: number, slot: number, pos: PosIdx) {
+    this.c = null
     this.level = level
     this.slot = slot
     this.pos = pos
@@ -86,8 +89,8 @@ export function runCode(c: Code | LocalRef, env: Env): Value {
 /** The lazy value `l` makes in `env`. */
 export function lazyValue(l: LazyCode, env: Env): Lazy {
   if (typeof l === 'function') return l(env)
-  if (l instanceof Delayed) return new Thunk(l.c, env)
-  return localValue(l, env)
+  if (l.c !== null) return new Thunk(l.c, env)
+  return localValue(l as LocalRef, env)
 }
 
 /** A local variable's slot, as it is. (Apart from `lazyValue`, which is inlined everywhere.) */
