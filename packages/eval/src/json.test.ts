@@ -232,7 +232,10 @@ describe('builtins.fromJSON values', () => {
   })
 
   it('keeps a large document intact', () => {
-    const doc = { list: Array.from({ length: 2000 }, (_, i) => ({ i, f: i + 0.5, s: `x${i}\u00e9\n`, n: null, b: i % 2 === 0 })) }
+    // (strings short and long, with bytes to escape and bytes over 0x7f; the document is over
+    // the writer's first 64 KiB)
+    const long = (i: number): string => `${'\u00e9'.repeat(40)}"\\\t${i}`.repeat(i % 3)
+    const doc = { list: Array.from({ length: 2000 }, (_, i) => ({ i, f: i + 0.5, s: `x${i}\u00e9\n`, l: long(i), n: null, b: i % 2 === 0 })) }
     const r = ours(exprFor(Buffer.from(JSON.stringify(doc), 'utf8').toString('latin1')), { json: true })
     expect(JSON.parse(Buffer.from(r.stdout, 'latin1').toString('utf8'))).toEqual(doc)
   })

@@ -215,16 +215,48 @@ function jsonLayout(layout: Layout): JsonLayout {
   return layout.json
 }
 
-export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: PosIdx, strict = true): string {
-  // Output in chunks: small pieces are appended to `out` (a rope), which is flattened and
-  // moved to `chunks` every 16 KiB so that the rope's nodes die young (cheap for the GC).
-  let out = ''
-  const chunks: string[] = []
-  const flush = (): void => {
-    out.charCodeAt(0) // flattens the rope
-    chunks.push(out)
-    out = ''
+/**
+ * Text written as bytes (strings hold one byte per character): appending a piece copies it,
+ * where appending to a JS string makes a rope node per piece, and flattening copies again.
+ */
+class ByteWriter {
+  private buf = Buffer.allocUnsafe(1 << 16)
+  private len = 0
+
+  write(s: string): void {
+    const n = s.length
+    if (this.len + n > this.buf.length) this.grow(n)
+    const buf = this.buf
+    let at = this.len
+    if (n > 64) at += buf.write(s, at, 'latin1')
+    else for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i)
+    this.len = at
   }
+
+  /** `s` as a JSON string. */
+  writeString(s: string): void {
+    if (needsEscape(s)) {
+      this.write(jsonString(s))
+      return
+    }
+    this.write('"')
+    this.write(s)
+    this.write('"')
+  }
+
+  private grow(n: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n))
+    this.buf.copy(bigger, 0, 0, this.len)
+    this.buf = bigger
+  }
+
+  toString(): string {
+    return this.buf.toString('latin1', 0, this.len)
+  }
+}
+
+export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: PosIdx, strict = true): string {
+  const out = new ByteWriter()
   const open: string[] = []
   const go = (x0: Lazy, p: PosIdx | undefined): void => {
     let x: Value
@@ -237,54 +269,52 @@ export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: PosIdx
         throw err
       }
     } else x = x0
-    if (typeof x === 'string') { out += jsonString(x); return }
-    if (typeof x === 'number') { out += String(x); return }
+    if (typeof x === 'string') { out.writeString(x); return }
+    if (typeof x === 'number') { out.write(String(x)); return }
     if (x instanceof NixAttrs) {
       const json = jsonLayout(x.shape.layout)
       if (json.toStringSlot >= 0) {
-        out += jsonString(state.coerceToString(x, p, ctx, false, false))
+        out.writeString(state.coerceToString(x, p, ctx, false, false))
         return
       }
       if (json.outPathSlot >= 0) { go(x.vals[json.outPathSlot]!, x.shape.pos[json.outPathSlot] ?? p); return }
-      out += '{'
+      out.write('{')
       open.push('}')
       const keys = json.keys
       const spos = x.shape.pos
       for (let slot = 0; slot < keys.length; slot++) {
-        out += keys[slot]!
+        out.write(keys[slot]!)
         const v = x.vals[slot]!
         go(v, spos[slot] ?? p)
         if (v instanceof Thunk) settle(x.vals, slot, v)
-        if (out.length > 16384) flush()
       }
       open.pop()
-      out += '}'
+      out.write('}')
       return
     }
     if (Array.isArray(x)) {
-      out += '['
+      out.write('[')
       open.push(']')
       for (let i = 0; i < x.length; i++) {
-        if (i > 0) out += ','
+        if (i > 0) out.write(',')
         const v = x[i]!
         go(v, p)
         if (v instanceof Thunk) settle(x, i, v)
-        if (out.length > 16384) flush()
       }
       open.pop()
-      out += ']'
+      out.write(']')
       return
     }
-    if (x === null) { out += 'null'; return }
-    if (typeof x === 'boolean') { out += x ? 'true' : 'false'; return }
-    if (typeof x === 'bigint') { out += String(x); return }
+    if (x === null) { out.write('null'); return }
+    if (typeof x === 'boolean') { out.write(x ? 'true' : 'false'); return }
+    if (typeof x === 'bigint') { out.write(String(x)); return }
     if (x instanceof NixString) {
       for (const c of x.ctx) ctx.add(c)
-      out += jsonString(x.s)
+      out.writeString(x.s)
       return
     }
-    if (x instanceof NixFloat) { out += formatG(x.v); return }
-    if (x instanceof NixPath) { out += jsonString(state.copyPathToStore(x.p, ctx, p)); return }
+    if (x instanceof NixFloat) { out.write(formatG(x.v)); return }
+    if (x instanceof NixPath) { out.writeString(state.copyPathToStore(x.p, ctx, p)); return }
     const where = x instanceof Lambda ? x.info.pos : p
     const err = new NixError('type', `cannot convert ${showType(x)} to JSON`, where)
     err.addTrace('message for the trace', p)
@@ -294,11 +324,10 @@ export function toJSON(state: Evaluator, v: Lazy, ctx: Set<string>, pos?: PosIdx
     go(v, pos)
   } catch (err) {
     // Nix streams JSON: what was written stays, and open containers get closed
-    if (err instanceof NixError) err.partialOutput = chunks.join('') + out + open.reverse().join('')
+    if (err instanceof NixError) err.partialOutput = out.toString() + open.reverse().join('')
     throw err
   }
-  chunks.push(out)
-  return chunks.join('')
+  return out.toString()
 }
 
 function xmlAttrs(attrs: Array<[string, string]>): string {
