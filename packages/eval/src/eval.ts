@@ -10,7 +10,7 @@ import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { canonPath, resolvePos, showPos, type PosIdx } from './source.js'
 import {
   Lambda, Layout, LayoutTable, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, Delayed,
-  LocalRef, forceThunk, lazyValue, runCode, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList, mergeSources,
+  LocalRef, forceThunk, lazyValue, readLocal, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList, mergeSources,
   type Code, type Env, type LambdaInfo, type Lazy, type LazyCode, type Value,
 } from './values.js'
 
@@ -168,7 +168,8 @@ function selectOneCode(ev: Evaluator, target: Code | LocalRef, name: string, pos
   let seen: Layout | null = null
   let seenSlot = 0
   return (env) => {
-    const v = runCode(target, env)
+    // (a test here, not a call to a helper: these closures are the hottest code there is)
+    const v = typeof target === 'function' ? target(env) : readLocal(env, target)
     if (!(v instanceof NixAttrs)) throw ev.typeError(v, 'a set', pos)
     const layout = v.shape.layout
     let slot = seenSlot
@@ -189,10 +190,16 @@ function selectOneCode(ev: Evaluator, target: Code | LocalRef, name: string, pos
 
 /** `f a`. */
 function call1Code(ev: Evaluator, fn: Code | LocalRef, a0: LazyCode, pos: PosIdx): Code {
+  // (two closures: no test of `fn` at each call, in the code that runs most)
+  if (typeof fn !== 'function') {
+    return (env) => {
+      const f = readLocal(env, fn)
+      return f instanceof Lambda ? ev.callLambda(f, lazyValue(a0, env), pos) : ev.call(f, [lazyValue(a0, env)], pos)
+    }
+  }
   return (env) => {
-    const f = runCode(fn, env)
-    if (f instanceof Lambda) return ev.callLambda(f, lazyValue(a0, env), pos)
-    return ev.call(f, [lazyValue(a0, env)], pos)
+    const f = fn(env)
+    return f instanceof Lambda ? ev.callLambda(f, lazyValue(a0, env), pos) : ev.call(f, [lazyValue(a0, env)], pos)
   }
 }
 
@@ -203,10 +210,11 @@ function callCode(ev: Evaluator, fn: Code | LocalRef, args: LazyCode[], pos: Pos
     // curried lambdas take their arguments one by one: no argument array
     const a0 = args[0]!
     const a1 = args[1]!
-    return (env) => ev.call2(runCode(fn, env), lazyValue(a0, env), lazyValue(a1, env), pos)
+    if (typeof fn !== 'function') return (env) => ev.call2(readLocal(env, fn), lazyValue(a0, env), lazyValue(a1, env), pos)
+    return (env) => ev.call2(fn(env), lazyValue(a0, env), lazyValue(a1, env), pos)
   }
   return (env) => {
-    const f = runCode(fn, env)
+    const f = typeof fn === 'function' ? fn(env) : readLocal(env, fn)
     const vs: Lazy[] = new Array(n)
     for (let i = 0; i < n; i++) vs[i] = lazyValue(args[i]!, env)
     return ev.call(f, vs, pos)
@@ -1062,7 +1070,7 @@ export class Evaluator {
     const seenSlots = new Array<number>(path.length).fill(0)
     const isStatic = path.map((a) => a.name !== undefined)
     return (env) => {
-      let v = runCode(target, env)
+      let v = typeof target === 'function' ? target(env) : readLocal(env, target)
       let attrPos: PosIdx | undefined
       let last: Lazy = v
       try {
@@ -1119,7 +1127,7 @@ export class Evaluator {
     const names = this.compileAttrNames(e.path, scope)
     const pos = e.pos
     return (env) => {
-      let v: Value = runCode(target, env)
+      let v: Value = typeof target === 'function' ? target(env) : readLocal(env, target)
       for (let i = 0; i < names.length; i++) {
         if (!(v instanceof NixAttrs)) return false
         const x = v.get(names[i]!(env))
@@ -1368,7 +1376,10 @@ export class Evaluator {
       else codes[i] = this.compileRef(part.e, scope)
       poss[i] = part.pos
     }
-    const value = (i: number, env: Env): Value => literals[i] ?? runCode(codes[i]!, env)
+    const value = (i: number, env: Env): Value => {
+      const c = codes[i]
+      return c === undefined ? literals[i]! : typeof c === 'function' ? c(env) : readLocal(env, c)
+    }
     return (env) => {
       // common case: interpolating plain strings
       let s = ''
@@ -1378,7 +1389,8 @@ export class Evaluator {
         for (; i < n; i++) {
           const lit = literals[i]
           if (lit !== undefined) { s += lit; continue }
-          v = runCode(codes[i]!, env)
+          const c = codes[i]!
+          v = typeof c === 'function' ? c(env) : readLocal(env, c)
           if (typeof v !== 'string') break
           s += v
         }

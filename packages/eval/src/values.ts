@@ -81,11 +81,6 @@ export function readLocal(env: Env, r: LocalRef): Value {
   return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, r.pos)) : x
 }
 
-/** Run code, or read a variable: compiled operands are either. */
-export function runCode(c: Code | LocalRef, env: Env): Value {
-  return typeof c === 'function' ? c(env) : readLocal(env, c)
-}
-
 /** The lazy value `l` makes in `env`. */
 export function lazyValue(l: LazyCode, env: Env): Lazy {
   if (typeof l === 'function') return l(env)
