@@ -216,16 +216,24 @@ function jsonLayout(layout: Layout): JsonLayout {
 }
 
 /**
- * Text written as bytes (strings hold one byte per character): appending a piece copies it,
- * where appending to a JS string makes a rope node per piece, and flattening copies again.
+ * Text written as bytes (strings hold one byte per character) into a buffer that is turned into
+ * a string each time it is full: appending to a JS string instead makes a rope node per piece,
+ * and flattening the rope copies it again.
  */
 class ByteWriter {
-  private buf = Buffer.allocUnsafe(1 << 16)
+  private readonly buf = Buffer.allocUnsafe(1 << 16)
   private len = 0
+  private readonly pieces: string[] = []
 
   write(s: string): void {
     const n = s.length
-    if (this.len + n > this.buf.length) this.grow(n)
+    if (this.len + n > this.buf.length) {
+      this.flush()
+      if (n > this.buf.length) {
+        this.pieces.push(s)
+        return
+      }
+    }
     const buf = this.buf
     let at = this.len
     if (n > 64) at += buf.write(s, at, 'latin1')
@@ -244,14 +252,14 @@ class ByteWriter {
     this.write('"')
   }
 
-  private grow(n: number): void {
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n))
-    this.buf.copy(bigger, 0, 0, this.len)
-    this.buf = bigger
+  private flush(): void {
+    this.pieces.push(this.buf.toString('latin1', 0, this.len))
+    this.len = 0
   }
 
   toString(): string {
-    return this.buf.toString('latin1', 0, this.len)
+    this.flush()
+    return this.pieces.length === 1 ? this.pieces[0]! : this.pieces.join('')
   }
 }
 
