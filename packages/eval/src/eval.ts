@@ -44,12 +44,19 @@ class Scope {
   }
 }
 
-/** A binding of a `let` or `rec`: a constant `value` when `c` is undefined. */
-interface Binding {
-  outer: boolean
-  c: LazyCode | undefined
-  value: Lazy
+/** An `inherit x;` of a `let` or `rec`: code run in the environment around it. */
+class Inherited {
+  readonly c: LazyCode
+  constructor(c: LazyCode) {
+    this.c = c
+  }
 }
+
+/**
+ * A binding of a `let` or `rec`: a string or number constant as it is, code run in the new
+ * environment, or `Inherited` code (no object per binding: there are as many as attributes).
+ */
+type Binding = string | number | bigint | LazyCode | Inherited
 
 /** The environment of a `let` or `rec`: the parent in slot 0, then each binding's value. */
 function bindingsEnv(defs: readonly Binding[], env: Env): Env {
@@ -58,7 +65,9 @@ function bindingsEnv(defs: readonly Binding[], env: Env): Env {
   env2[0] = env
   for (let i = 0; i < n; i++) {
     const d = defs[i]!
-    env2[i + 1] = d.c === undefined ? d.value : lazyValue(d.c, d.outer ? env : env2)
+    if (typeof d !== 'object' && typeof d !== 'function') env2[i + 1] = d
+    else if (d instanceof Inherited) env2[i + 1] = lazyValue(d.c, env)
+    else env2[i + 1] = lazyValue(d, env2)
   }
   return env2
 }
@@ -803,18 +812,17 @@ export class Evaluator {
   }
 
   /**
-   * Bindings of a `let` or `rec`: each is a constant (`value`, no code) or code run in the
-   * outer (`inherit x;`) or the inner environment. `ownThunks`: never share a value, always
-   * make a thunk.
+   * Bindings of a `let` or `rec`: each is a constant, or code run in the outer (`inherit x;`)
+   * or the inner environment. `ownThunks`: never share a value, always make a thunk.
    */
   private compileDefs(defs: readonly AttrDef[], outer: Scope | null, inner: Scope, ownThunks = false): Binding[] {
     const out: Binding[] = new Array(defs.length)
     for (let i = 0; i < defs.length; i++) {
       const d = defs[i]!
-      const value = ownThunks ? undefined : constantOf(d.e)
-      if (value !== undefined) out[i] = { outer: false, c: undefined, value }
-      else if (d.inherited) out[i] = { outer: true, c: this.compileLazy(d.e, outer), value: null }
-      else out[i] = { outer: false, c: ownThunks ? new Delayed(this.compile(d.e, inner)) : this.compileLazy(d.e, inner), value: null }
+      if (d.inherited) out[i] = new Inherited(this.compileLazy(d.e, outer))
+      else if (ownThunks) out[i] = new Delayed(this.compile(d.e, inner))
+      else if (d.e.k === 'int' || d.e.k === 'str') out[i] = d.e.v
+      else out[i] = this.compileLazy(d.e, inner)
     }
     return out
   }
@@ -1163,7 +1171,7 @@ export class Evaluator {
     // With __overrides, every attribute gets its own thunk (no sharing), so that overriding
     // a slot is seen by the attributes that refer to it.
     const codes = this.compileDefs(defs, scope, inner, overrides)
-    const dyn = this.compileDyn(e.dyn, inner)
+    const dyn = hasDyn ? this.compileDyn(e.dyn, inner) : undefined
     const n = codes.length
     return (env) => {
       const env2 = bindingsEnv(codes, env)
@@ -1184,7 +1192,7 @@ export class Evaluator {
         }
         attrs = b.finish()
       }
-      return hasDyn ? this.addDynamic(attrs, dyn, env2) : attrs
+      return dyn !== undefined ? this.addDynamic(attrs, dyn, env2) : attrs
     }
   }
 
