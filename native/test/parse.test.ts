@@ -4,24 +4,28 @@
 import { describe, expect, it } from 'vitest'
 import { native } from './addon.js'
 
-const MAGIC = 0x4e500002
+const MAGIC = 0x4e500003
 const parse = (text: string): Int32Array | null => native!.parseNix(Buffer.from(text, 'latin1'))
 
 describe.skipIf(native === null)('parseNix', () => {
-  it('encodes a tree: header, strings, symbols, records', () => {
-    // `x`: one string (source bytes 0–1), one symbol made (x), one VAR record (tag 6) at offset 0
-    expect([...parse('x')!]).toEqual([MAGIC, 1, 1, 0, 3, 0, 0, 1, 0, 6, 0, 0])
-    // `-1`: the string __sub is built (side bytes), records INT 0, INT 1, CALL of VAR __sub
+  it('encodes a tree: header, strings, symbols, free variables, records', () => {
+    // `x`: one string (source bytes 0–1), one symbol made (x), one free variable (x), one VAR
+    // record (tag 6) at offset 0
+    expect([...parse('x')!]).toEqual([MAGIC, 1, 1, 0, 3, 0, 1, 0, 1, 0, 0, 6, 0, 0])
+    // `-1`: the string __sub is built (side bytes) and is free, records INT 0, INT 1, CALL of
+    // VAR __sub
     const w = parse('-1')!
-    const [, strings, symbols, slots, words, sideBytes] = w
-    expect([strings, symbols, slots, sideBytes]).toEqual([1, 0, 0, 5])
-    const records = [...w.subarray(8, 8 + words!)]
+    const [, strings, symbols, slots, words, sideBytes, free] = w
+    expect([strings, symbols, slots, sideBytes, free]).toEqual([1, 0, 0, 5, 1])
+    expect(w[9]).toBe(0)
+    const records = [...w.subarray(10, 10 + words!)]
     expect(records).toEqual([6, 0, 0, 0, 0, 0, 0, 1, 1, 13, 0, 2])
-    const side = Buffer.from(w.buffer, w.byteOffset + 4 * (8 + words!), sideBytes)
+    const side = Buffer.from(w.buffer, w.byteOffset + 4 * (10 + words!), sideBytes)
     expect(side.toString('latin1')).toBe('__sub')
-    // `x: x`: the body's records (VAR x at offset 3) after BODY (tag 29) and their length, then
-    // LAMBDA (tag 12) at offset 0: arg x, no name, no defaults, no formals
-    expect([...parse('x: x')!]).toEqual([MAGIC, 1, 1, 0, 11, 0, 0, 1, 0, 29, 3, 6, 3, 0, 12, 0, 0, -1, 0, -1])
+    // `x: x`: x is bound (no free variable); the body's records (VAR x at offset 3) after BODY
+    // (tag 29) and their length, then LAMBDA (tag 12) at offset 0: arg x, no name, no
+    // defaults, no formals
+    expect([...parse('x: x')!]).toEqual([MAGIC, 1, 1, 0, 11, 0, 0, 0, 1, 0, 29, 3, 6, 3, 0, 12, 0, 0, -1, 0, -1])
   })
 
   it('returns null for sources the TS parser must report on', () => {

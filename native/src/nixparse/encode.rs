@@ -20,19 +20,21 @@ struct Encoder<'p, 'a> {
     depth: u32,
 }
 
-/// Encodes the tree rooted at `root`; Fail when it is deeper than `MAX_TREE_DEPTH`.
-pub fn encode(p: &Parser<'_>, root: u32) -> R<Vec<i32>> {
+/// Encodes the tree rooted at `root`, whose free variables are `free`; Fail when it is deeper
+/// than `MAX_TREE_DEPTH`.
+pub fn encode(p: &Parser<'_>, root: u32, free: &[u32]) -> R<Vec<i32>> {
     let st = &p.st;
-    let nodes_at = 6 + 2 * st.entries.len() + st.symbols.len();
+    let nodes_at = 7 + 2 * st.entries.len() + st.symbols.len() + free.len();
     let side_words = st.side.len().div_ceil(4);
     let mut out = Vec::with_capacity(nodes_at + p.nodes.len() * 6 + side_words);
     // (slot and node counts are filled in at the end)
-    out.extend_from_slice(&[MAGIC, st.entries.len() as i32, st.symbols.len() as i32, 0, 0, st.side.len() as i32]);
+    out.extend_from_slice(&[MAGIC, st.entries.len() as i32, st.symbols.len() as i32, 0, 0, st.side.len() as i32, free.len() as i32]);
     for &(a, b) in &st.entries {
         out.push(a);
         out.push(b);
     }
     out.extend(st.symbols.iter().map(|&s| s as i32));
+    out.extend(free.iter().map(|&s| s as i32));
     let mut e = Encoder { p, out, slots: FxMap::default(), depth: 0 };
     e.expr(root)?;
     let mut out = e.out;

@@ -9,11 +9,12 @@
 //!
 //! Encoding: one `i32` array.
 //! - header: `MAGIC`, string count S, symbol count Y, shared-node slot count, node word
-//!   count N, side byte count B;
+//!   count N, side byte count B, free variable count F;
 //! - S string entries `[start, end)`: a slice of the source, or when `start < 0` the bytes
 //!   `[-1 - start, end)` of the side bytes (strings the parser built, e.g. unescaped);
 //! - Y string ids: the names whose symbols the TS parser would create (`symbolId`), in its
 //!   order (first call of each name only);
+//! - F string ids: the tree's free variables (see `scope.rs`), in order of first use;
 //! - N words of nodes in post-order: each node's children, then its record `tag, offset,
 //!   …` (see `op`); strings as ids, positions as byte offsets, `-1` for none; each lambda
 //!   body's nodes after a `BODY` word pair giving their length;
@@ -22,6 +23,7 @@
 mod encode;
 mod lexer;
 mod parser;
+mod scope;
 mod strings;
 
 pub use encode::MAX_TREE_DEPTH;
@@ -31,8 +33,8 @@ pub use parser::MAX_DEPTH;
 #[derive(Debug)]
 pub struct Fail;
 
-/// First word of an encoding (version 2: lambda bodies marked).
-pub const MAGIC: i32 = 0x4e50_0002;
+/// First word of an encoding (version 3: lambda bodies marked, free variables listed).
+pub const MAGIC: i32 = 0x4e50_0003;
 
 /// Record tags. "children" are the nodes before the record, in this order; the record's
 /// other words follow its tag and offset. A path is a count and that many string ids, -1
@@ -108,7 +110,8 @@ const STACK: usize = 16 << 20;
 fn parse_encode(src: &[u8]) -> Result<Vec<i32>, Fail> {
     let mut p = parser::Parser::new(src);
     let root = p.parse_top()?;
-    encode::encode(&p, root)
+    let free = scope::free_names(&p, root)?;
+    encode::encode(&p, root, &free)
 }
 
 /// Bytes of stack left below this frame on the current thread, if the system says.

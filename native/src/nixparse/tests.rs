@@ -168,16 +168,17 @@ impl Reader<'_> {
     }
 }
 
-/// The tree as an S-expression and the symbol names in order; None when not handled.
-fn run(src: &str) -> Option<(String, Vec<String>)> {
+/// The tree as an S-expression, the symbol names in order and the free variables; None when
+/// not handled.
+fn run_all(src: &str) -> Option<(String, Vec<String>, Vec<String>)> {
     let w = parse(src.as_bytes())?;
     assert_eq!(w[0], MAGIC);
-    let (ns, ny, nodes, nside) = (w[1] as usize, w[2] as usize, w[4] as usize, w[5] as usize);
-    let start = 6 + 2 * ns + ny;
+    let (ns, ny, nodes, nside, nfree) = (w[1] as usize, w[2] as usize, w[4] as usize, w[5] as usize, w[6] as usize);
+    let start = 7 + 2 * ns + ny + nfree;
     let side: Vec<u8> = w[start + nodes..].iter().flat_map(|x| x.to_ne_bytes()).take(nside).collect();
     let strings = (0..ns)
         .map(|i| {
-            let (a, b) = (w[6 + 2 * i], w[7 + 2 * i] as usize);
+            let (a, b) = (w[7 + 2 * i], w[8 + 2 * i] as usize);
             if a >= 0 {
                 src.as_bytes()[a as usize..b].to_vec()
             } else {
@@ -193,8 +194,42 @@ fn run(src: &str) -> Option<(String, Vec<String>)> {
     assert_eq!(r.stack.len(), 1, "one tree");
     assert!(r.bodies.is_empty(), "every body marker closed by its lambda");
     let tree = r.stack.pop().unwrap();
-    let symbols = w[6 + 2 * ns..start].iter().map(|&id| r.s(id)).collect();
-    Some((tree, symbols))
+    let symbols = w[7 + 2 * ns..start - nfree].iter().map(|&id| r.s(id)).collect();
+    let free = w[start - nfree..start].iter().map(|&id| r.s(id)).collect();
+    Some((tree, symbols, free))
+}
+
+/// The tree as an S-expression and the symbol names in order; None when not handled.
+fn run(src: &str) -> Option<(String, Vec<String>)> {
+    run_all(src).map(|(tree, symbols, _)| (tree, symbols))
+}
+
+fn free(src: &str) -> Vec<String> {
+    run_all(src).unwrap_or_else(|| panic!("not handled: {src}")).2
+}
+
+#[test]
+fn lists_free_variables_in_order_of_first_use() {
+    assert_eq!(free("f x (g x) y"), ["f", "x", "g", "y"]);
+    assert_eq!(free("a - 1"), ["__sub", "a"]);
+    assert_eq!(free("1"), Vec::<String>::new());
+    // bound by let, rec, a function's argument and formals (defaults see them all)
+    assert_eq!(free("let a = b; b = a; in a c"), ["c"]);
+    assert_eq!(free("rec { a = b; b = a; c = d; }"), ["d"]);
+    assert_eq!(free("{ a = b; b = 1; }"), ["b"]);
+    assert_eq!(free("x: { y ? x + z, z } @ args: [ x y z args w ]"), ["w"]);
+    assert_eq!(free("(x: x) x"), ["x"]);
+    // `inherit x;` takes x from around; `inherit (e) x;` evaluates e inside
+    assert_eq!(free("let inherit x; in x"), ["x"]);
+    assert_eq!(free("rec { inherit (s) a; s = { }; }"), Vec::<String>::new());
+    assert_eq!(free("let s = 1; in { inherit (s) a; b = s; }"), Vec::<String>::new());
+    // under a `with`, an unbound name is looked up at run time; its set expression is outside
+    assert_eq!(free("with a; b c"), ["a"]);
+    assert_eq!(free("[ (with { }; x) x ]"), ["x"]);
+    // dynamic names, defaults of a select, string parts, the other operators
+    assert_eq!(free("rec { ${a} = b; b = 1; }.${c} or d"), ["a", "c", "d"]);
+    assert_eq!(free("\"${a}\" + ''${b}'' == (if c then !d else e ? f) && (assert g; h // i ++ j)"), ["a", "b", "c", "d", "e", "g", "h", "i", "j"]);
+    assert_eq!(free("let { body = x; x = y; }"), ["y"]);
 }
 
 fn tree(src: &str) -> String {

@@ -83,6 +83,12 @@ export interface LazyExpr {
   readonly k: 'lazy'
   /** Decode the body (again at each call). */
   decode(): Expr
+  /**
+   * Whether every variable of the source is bound (`ParseOptions.boundOutside`), so that the
+   * body can be compiled later without missing an undefined variable, which Nix reports when
+   * it parses.
+   */
+  readonly closed: boolean
 }
 
 /**

@@ -4,7 +4,7 @@
  * variables under `with` are looked up by name at run time. Values are lazy (`Thunk`).
  * Semantics follow Nix 2.8's eval.cc.
  */
-import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, ExprLambda, Formal } from './ast.js'
+import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, ExprLambda, Formal, LazyExpr } from './ast.js'
 import { bodyOf, showExpr, showId as showIdOf, toFixedC } from './ast.js'
 import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { canonPath, resolvePos, showPos, type PosIdx } from './source.js'
@@ -233,6 +233,19 @@ function callCode(ev: Evaluator, fn: Code | LocalRef, args: LazyCode[], pos: Pos
 /** A variable from a `with` (the innermost of `levels` that has it), forced at `forcedAt`. */
 function withVarCode(ev: Evaluator, name: string, levels: number[], withPoss: Array<PosIdx | undefined>, pos: PosIdx, forcedAt: PosIdx): Code {
   return (env) => ev.force(ev.withLookup(env, name, levels, withPoss, pos), forcedAt)
+}
+
+const UNCOMPILED: Code = () => {
+  throw new Error('a function body used before it was compiled')
+}
+
+/** Code that compiles a function's body, puts it in place of itself and runs it. */
+function compileOnCall(ev: Evaluator, info: LambdaInfo, body: LazyExpr, scope: Scope): Code {
+  return (env) => {
+    const code = ev.compile(body.decode(), scope)
+    info.body = code
+    return code(env)
+  }
 }
 
 function envAt(env: Env, level: number): Env {
@@ -1230,12 +1243,16 @@ export class Evaluator {
       formals: e.formals === undefined ? undefined : this.compileFormals(e.formals.formals, inner),
       ellipsis: e.formals?.ellipsis ?? false,
       nslots: d,
-      body: this.compile(bodyOf(e), inner),
+      body: UNCOMPILED,
       functionArgs: undefined,
       argLayout: undefined,
       argSlots: [],
       argUsed: 0,
     }
+    // A body the parser left undecoded, in a file without undefined variables, is compiled
+    // when the function is first called: most functions of a package set never are.
+    const body = e.body
+    info.body = body.k === 'lazy' && body.closed ? compileOnCall(this, info, body, inner) : this.compile(bodyOf(e), inner)
     return (env) => new Lambda(info, env)
   }
 

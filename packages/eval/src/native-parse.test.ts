@@ -1,6 +1,7 @@
 // The native parser (`@tsnix/native`) against the TS parser: the same trees (property order,
 // shared objects, Map order, array lengths), the same symbols in the same order, and the TS
-// parser's errors wherever the native one declines. Skipped when the addon is not built
+// parser's errors wherever the native one declines, the free variables of scope.ts. Skipped
+// when the addon is not built
 // (`cd native && pnpm run build:native`).
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -8,8 +9,9 @@ import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { seededRandom } from '@tsnix/test-kit'
 import { bodyOf, type Expr, type ExprLambda } from './ast.js'
-import { nativeParserAvailable, parseNative } from './native-parse.js'
+import { nativeFreeVariables, nativeParserAvailable, parseNative } from './native-parse.js'
 import { parse, type ParseOptions } from './parser.js'
+import { freeVariables } from './scope.js'
 import { Source } from './source.js'
 
 const OPTIONS: ParseOptions = { home: '/home/u' }
@@ -107,6 +109,7 @@ function check(text: string, source = src(text)): 'same' | 'fallback' | 'error' 
   }
   if (native === undefined) return 'fallback'
   expect(difference(ts.e, native), text.slice(0, 300)).toBeUndefined()
+  expect(nativeFreeVariables(native), text.slice(0, 300)).toEqual(freeVariables(ts.e))
   // bodies decoded when read make the same tree
   const lazy = decodeBodies(parseNative(source, { ...OPTIONS, lazyBodies: true })!)
   expect(difference(ts.e, lazy.tree), text.slice(0, 300)).toBeUndefined()
@@ -395,5 +398,34 @@ describe.skipIf(!nativeParserAvailable())('native parser', () => {
     expect(difference(parse(source, OPTIONS), parseNative(source, OPTIONS))).toBeUndefined()
     // not bodies to decode when read unless asked for
     expect(decodeBodies(parse(source, OPTIONS)).lazy).toBe(0)
+  })
+
+  it('marks lazy bodies closed only when every free variable is bound outside the source', () => {
+    const text = `${packageSet(100)}\n`
+    const free = nativeFreeVariables(parseNative(src(text), OPTIONS)!)!
+    expect(free.length).toBeGreaterThan(0)
+    const closed = (options: ParseOptions): boolean[] => {
+      const closedness: boolean[] = []
+      const walk = (e: unknown): void => {
+        if (e === null || typeof e !== 'object') return
+        const node = e as Record<string, unknown>
+        if (node['k'] === 'lazy') return
+        if (node['k'] === 'lambda') {
+          const body = (node as unknown as ExprLambda).body
+          if (body.k === 'lazy') closedness.push(body.closed)
+        }
+        for (const v of e instanceof Map ? e.values() : Object.values(node)) walk(v)
+      }
+      walk(parseNative(src(text), options))
+      return closedness
+    }
+    const all = (name: string): boolean => free.includes(name)
+    expect(closed({ ...OPTIONS, lazyBodies: true, boundOutside: all })).toContain(true)
+    expect(closed({ ...OPTIONS, lazyBodies: true, boundOutside: all })).not.toContain(false)
+    // one name missing, or nothing known about the names: no body is closed
+    for (const missing of free) {
+      expect(closed({ ...OPTIONS, lazyBodies: true, boundOutside: (n) => n !== missing && all(n) })).not.toContain(true)
+    }
+    expect(closed({ ...OPTIONS, lazyBodies: true })).not.toContain(true)
   })
 })

@@ -50,11 +50,11 @@ export function parseNative(src: Source, options: ParseOptions): Expr | undefine
   const encoded = addon!.parseNix(Buffer.from(src.text, 'latin1'))
   // (an addon built for another encoding is as good as none)
   if (encoded === null || encoded[0] !== MAGIC) return undefined
-  return decode(encoded, src, options.home ?? '/', options.lazyBodies === true)
+  return decode(encoded, src, options.home ?? '/', options.lazyBodies === true, options.boundOutside)
 }
 
 /** First word of the encoding (native/src/nixparse/mod.rs `MAGIC`). */
-const MAGIC = 0x4e500002
+const MAGIC = 0x4e500003
 const BINOPS = ['eq', 'neq', 'and', 'or', 'impl', 'update', 'concat'] as const
 
 /**
@@ -71,6 +71,8 @@ class Decoder {
   readonly home: string
   /** Leave lambda bodies of `LAZY_BODY` words or more to decode later (see `LazyBody`). */
   readonly lazy: boolean
+  /** Every free variable of the source is bound around it (see `LazyExpr.closed`). */
+  closed = false
   /** Decoded values not yet taken by their parent (entries above the top are stale). */
   readonly st: Expr[] = []
   /** The values of `SHARE` records, by slot (their `REF`s are in the same body). */
@@ -268,20 +270,42 @@ class LazyBody implements LazyExpr {
   decode(): Expr {
     return this.decoder.run(this.from, this.end)
   }
+
+  get closed(): boolean {
+    return this.decoder.closed
+  }
 }
 
-function decode(encoded: Int32Array, src: Source, home: string, lazy: boolean): Expr {
+function decode(encoded: Int32Array, src: Source, home: string, lazy: boolean, boundOutside: ((name: string) => boolean) | undefined): Expr {
   const ns = encoded[1]!
-  const nodesAt = 6 + 2 * ns + encoded[2]!
+  const freeAt = 7 + 2 * ns + encoded[2]!
+  const nodesAt = freeAt + encoded[6]!
   const end = nodesAt + encoded[4]!
   const side = Buffer.from(encoded.buffer, encoded.byteOffset + 4 * end, encoded[5]!)
   const text = src.text
   const strs = new Array<string>(ns)
   for (let i = 0; i < ns; i++) {
-    const a = encoded[6 + 2 * i]!
-    const b = encoded[7 + 2 * i]!
+    const a = encoded[7 + 2 * i]!
+    const b = encoded[8 + 2 * i]!
     strs[i] = a >= 0 ? text.slice(a, b) : side.toString('latin1', -1 - a, b)
   }
-  for (let i = 6 + 2 * ns; i < nodesAt; i++) symbolId(strs[encoded[i]!]!)
-  return new Decoder(encoded, strs, src, home, lazy).run(nodesAt, end)
+  for (let i = 7 + 2 * ns; i < freeAt; i++) symbolId(strs[encoded[i]!]!)
+  const free: string[] = []
+  for (let i = freeAt; i < nodesAt; i++) free.push(strs[encoded[i]!]!)
+  const decoder = new Decoder(encoded, strs, src, home, lazy)
+  decoder.closed = lazy && boundOutside !== undefined && free.every((name) => boundOutside(name))
+  const root = decoder.run(nodesAt, end)
+  FREE.set(root, free)
+  return root
+}
+
+/** The free variables of each natively parsed tree, in order of first use. */
+const FREE = new WeakMap<Expr, readonly string[]>()
+
+/**
+ * The free variables the native parser found in a tree it returned (`scope.ts`'s
+ * `freeVariables` is the TS twin), or undefined for a tree it did not parse.
+ */
+export function nativeFreeVariables(root: Expr): readonly string[] | undefined {
+  return FREE.get(root)
 }

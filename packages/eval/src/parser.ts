@@ -20,10 +20,17 @@ export interface ParseOptions {
   native?: boolean
   /**
    * Let the native parser leave large lambda bodies undecoded (`LazyExpr`, read through
-   * `bodyOf`) until something reads them: the evaluator's compiler, which reads them all,
-   * then builds the tree a body at a time.
+   * `bodyOf`) until something reads them: the evaluator's compiler then builds the tree a body
+   * at a time.
    */
   lazyBodies?: boolean
+  /**
+   * The names bound around the source (an evaluator's built-ins). With `lazyBodies`, when
+   * every free variable of a natively parsed source is one of these, its lazy bodies are
+   * `closed`: no variable in them can be undefined, so the compiler may wait until a function
+   * is called to compile its body.
+   */
+  boundOutside?: (name: string) => boolean
 }
 
 /**

@@ -211,18 +211,24 @@ export class EvalState extends Evaluator {
   }
 
   /** Parse a source text. */
-  parseSource(src: Source): Expr {
-    // (the compiler reads every body: a large file's tree is then built a body at a time)
-    return parse(src, { home: this.home, lazyBodies: true })
+  /**
+   * Parse a source that will be compiled with the built-ins and `extra` names around it: a
+   * large file's function bodies are then decoded, and compiled, when first called.
+   */
+  parseSource(src: Source, extra?: readonly string[]): Expr {
+    const boundOutside = extra === undefined ? this.isBaseName : (name: string) => this.isBaseName(name) || extra.includes(name)
+    return parse(src, { home: this.home, lazyBodies: true, boundOutside })
   }
+
+  private readonly isBaseName = (name: string): boolean => this.base.has(name)
 
   /** Parse and evaluate a file (no caching). */
   evalFile(path: string, scope?: NixAttrs): Value {
     const text = COREPKGS.get(path) ?? this.io.readFileBytes(path).toString('latin1')
     const src = new Source('file', path, text, dirOfPath(path))
-    const ast = this.parseSource(src)
-    if (scope === undefined) return this.evalExpr(ast)
-    const names = scope.keys()
+    const names = scope?.keys()
+    const ast = this.parseSource(src, names)
+    if (scope === undefined || names === undefined) return this.evalExpr(ast)
     const code = this.compileTop(ast, names)
     return this.runWith(code, names.map((n) => scope.get(n)!))
   }
