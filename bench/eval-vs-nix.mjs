@@ -62,7 +62,7 @@ in {
  * a `mkDerivation` building big sets with `//`, a fixpoint with a chain of `self: super:`
  * overlays, `lib`-style helpers, version/name string handling and recursion over dependencies.
  */
-function bigPackageSet(n) {
+function bigPackageSet(n, result = undefined) {
   const pkgs = []
   for (let i = 0; i < n; i++) {
     // a deterministic pseudo-random dependency graph (deps have smaller numbers)
@@ -141,7 +141,7 @@ ${pkgs.join('\n')}
   ];
   pkgs = lib.fix (lib.extends (lib.composeManyExtensions overlays) allPackages);
   names = builtins.attrNames pkgs;
-in {
+in ${result ?? `{
   count = builtins.length names;
   totalDepth = builtins.foldl' (acc: n: acc + pkgs.\${n}.depth) 0 names;
   maxDepth = builtins.foldl' (m: n: let d = pkgs.\${n}.depth; in if d > m then d else m) 0 names;
@@ -150,7 +150,7 @@ in {
   closure = builtins.length (lib.closePropagation [ pkgs.p${n - 1} pkgs.p${n - 2} ]);
   outPaths = builtins.hashString "sha256" (lib.concatMapStringsSep "\n" (n: pkgs.\${n}.outPath) names);
   json = builtins.stringLength (builtins.toJSON (lib.mapAttrsToList (n: p: { inherit (p) name version; inherit (p.meta) description homepage; flags = p.configureFlags; }) pkgs));
-}
+}`}
 `
 }
 
@@ -163,6 +163,8 @@ const WORKLOADS = {
   'toJSON-large': `builtins.stringLength (builtins.toJSON (builtins.genList (i: { id = i; name = "item-\${toString i}"; tags = [ "a" "b" (toString (i * 3)) ]; nested = { ok = i / 2 * 2 == i; f = 1.5; }; }) 50000))`,
   'package-set': PACKAGE_SET,
   'package-set-big': bigPackageSet(4000),
+  // what `nix-instantiate -A` does with a package set: one package and what it needs
+  'package-set-big-one': bigPackageSet(4000, '{ inherit (pkgs.p3999) name outPath; depth = pkgs.p3999.depth; }'),
   // nixpkgs-sized: Nix itself needs about half a second for it
   'package-set-10k': bigPackageSet(10000),
 }
