@@ -41,9 +41,10 @@ export class Thunk {
 }
 
 /**
- * Code of a lazy value: a function run at once for it (a constant, a variable's slot), or a
- * `Delayed`, whose code becomes a thunk. A `Delayed` is one small object, where a closure
- * making the thunk would be a function and its context: compiled code is mostly these.
+ * Code of a lazy value: a function run at once for it (a constant), a `LocalRef` (a
+ * variable's slot), or a `Delayed`, whose code becomes a thunk. A `Delayed` is one small
+ * object, where a closure making the thunk would be a function and its context: compiled code
+ * is mostly these.
  */
 export type LazyCode = ((env: Env) => Lazy) | Delayed | LocalRef
 
