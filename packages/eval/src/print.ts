@@ -218,10 +218,11 @@ function jsonLayout(layout: Layout): JsonLayout {
 /**
  * Text written as bytes (strings hold one byte per character) into a buffer that is turned into
  * a string each time it is full: appending to a JS string instead makes a rope node per piece,
- * and flattening the rope copies it again.
+ * and flattening the rope copies it again. The buffer starts small (most `toJSON` calls write
+ * a little) and doubles at each flush up to 64 KiB.
  */
 class ByteWriter {
-  private readonly buf = Buffer.allocUnsafe(1 << 16)
+  private buf = Buffer.allocUnsafe(256)
   private len = 0
   private readonly pieces: string[] = []
 
@@ -255,6 +256,7 @@ class ByteWriter {
   private flush(): void {
     this.pieces.push(this.buf.toString('latin1', 0, this.len))
     this.len = 0
+    if (this.buf.length < 1 << 16) this.buf = Buffer.allocUnsafe(this.buf.length * 2)
   }
 
   toString(): string {
