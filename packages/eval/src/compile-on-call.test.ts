@@ -1,4 +1,5 @@
-// Function bodies of large sources compiled when first called: the same outputs, errors and
+// Function bodies of large sources compiled when first called (and the rest of a function
+// when it is first evaluated): the same outputs, errors and
 // traces as compiling everything first (which the TS parser's trees, without lazy bodies,
 // still get), and an undefined variable is still reported before anything runs.
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -53,6 +54,8 @@ describe.skipIf(!nativeParserAvailable())('function bodies compiled when first c
       '(f8 { a = 1; b = null; }).s',
       'builtins.map (f: (f { a = 1; }).u) [ f0 f1 f0 ]',
       'let h = f9; in [ (h { a = 1; }).m (h { a = 2; }).m ]',
+      '[ (builtins.functionArgs f3) (f3 { a = 1; }).c (builtins.functionArgs f3) ]',
+      'builtins.functionArgs (x: f4 x)',
     ]
     for (const tail of tails) expect(run(program(tail), true).out, tail).toBe(run(program(tail), false).out)
   })

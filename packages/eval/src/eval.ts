@@ -1231,6 +1231,27 @@ export class Evaluator {
   }
 
   private compileLambda(e: ExprLambda, scope: Scope | null): Code {
+    // A body the parser left undecoded, in a file without undefined variables, is compiled
+    // when the function is first called, and the rest of the function when the expression is
+    // first evaluated: most functions of a package set are neither.
+    const body = e.body
+    if (body.k === 'lazy' && body.closed) {
+      let info: LambdaInfo | undefined
+      let source: ExprLambda | undefined = e // (let go once used)
+      return (env) => {
+        if (info === undefined) {
+          info = this.lambdaInfo(source!, body, scope)
+          source = undefined
+        }
+        return new Lambda(info, env)
+      }
+    }
+    const info = this.lambdaInfo(e, undefined, scope)
+    return (env) => new Lambda(info, env)
+  }
+
+  /** A function's formals, scope and body: `lazyBody` is compiled when first called. */
+  private lambdaInfo(e: ExprLambda, lazyBody: LazyExpr | undefined, scope: Scope | null): LambdaInfo {
     const names = new Map<string, number>()
     let d = 0
     if (e.arg !== undefined) names.set(e.arg, d++)
@@ -1249,12 +1270,10 @@ export class Evaluator {
       argSlots: [],
       argUsed: 0,
     }
-    // A body the parser left undecoded, in a file without undefined variables, is compiled
-    // when the function is first called: most functions of a package set never are.
-    const body = e.body
-    info.body = body.k === 'lazy' && body.closed ? compileOnCall(this, info, body, inner) : this.compile(bodyOf(e), inner)
-    return (env) => new Lambda(info, env)
+    info.body = lazyBody !== undefined ? compileOnCall(this, info, lazyBody, inner) : this.compile(bodyOf(e), inner)
+    return info
   }
+
 
   private compileCall(e: Extract<Expr, { k: 'call' }>, scope: Scope | null): Code {
     const pos = e.pos
