@@ -1,7 +1,7 @@
 // Function bodies of large sources compiled when first called (and the rest of a function
-// when it is first evaluated): the same outputs, errors and
-// traces as compiling everything first (which the TS parser's trees, without lazy bodies,
-// still get), and an undefined variable is still reported before anything runs.
+// when it is first evaluated): the same outputs, errors and traces as compiling everything
+// first (which the TS parser's trees, without lazy bodies, still get), and an undefined
+// variable is still reported before anything runs.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Evaluator } from './eval.js'
 import { runInstantiate } from './index.js'
