@@ -10,7 +10,7 @@ import { NixError, NixSyntaxError, suggest } from './errors.js'
 import { canonPath, resolvePos, showPos, type PosIdx } from './source.js'
 import {
   Lambda, Layout, LayoutTable, Shape, AttrsBuilder, NixAttrs, NixFloat, NixPath, NixString, PrimOp, PrimOpApp, Thunk, Delayed,
-  LocalRef, forceThunk, lazyValue, readLocal, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList, mergeSources,
+  LocalRef, envAt, forceThunk, lazyValue, readLocal, normInt, showType, takeContext, finishString, signBit, NEGATIVE_NAN, sameList, mergeSources,
   type Code, type Env, type LambdaInfo, type Lazy, type LazyCode, type Value,
 } from './values.js'
 
@@ -246,12 +246,6 @@ function compileOnCall(ev: Evaluator, info: LambdaInfo, body: LazyExpr, scope: S
     info.body = code
     return code(env)
   }
-}
-
-function envAt(env: Env, level: number): Env {
-  let e = env
-  for (let i = 0; i < level; i++) e = e[0] as Env
-  return e
 }
 
 /** Thrown to unwind a stack overflow into a Nix error. */

@@ -74,11 +74,16 @@ export class LocalRef {
   }
 }
 
+/** The environment `level` scopes up from `env`. */
+export function envAt(env: Env, level: number): Env {
+  let e = env
+  for (let i = 0; i < level; i++) e = e[0] as Env
+  return e
+}
+
 /** The value of a local variable, forced. */
 export function readLocal(env: Env, r: LocalRef): Value {
-  let e = env
-  for (let i = r.level; i > 0; i--) e = e[0] as Env
-  const x = e[r.slot] as Lazy
+  const x = envAt(env, r.level)[r.slot] as Lazy
   return x instanceof Thunk ? (x.c === null ? x.v : forceThunk(x, r.pos)) : x
 }
 
@@ -91,9 +96,7 @@ export function lazyValue(l: LazyCode, env: Env): Lazy {
 
 /** A local variable's slot, as it is. (Apart from `lazyValue`, which is inlined everywhere.) */
 function localValue(l: LocalRef, env: Env): Lazy {
-  let e = env
-  for (let i = l.level; i > 0; i--) e = e[0] as Env
-  return (e[l.slot] as Lazy | undefined) ?? unfilledLocal(l, env)
+  return (envAt(env, l.level)[l.slot] as Lazy | undefined) ?? unfilledLocal(l, env)
 }
 
 /**
