@@ -10,43 +10,23 @@
  */
 import { InstantiateUsageError, parseInstantiateArgs } from './instantiate-args.js'
 import type { InstantiateOptions, InstantiateResult } from './instantiate.js'
-import type { EvalIO } from './state.js'
 
 /** Stack of the evaluation thread. Deep non-tail recursion in Nix needs deep JS stacks. */
 const STACK_MB = 256
 
 /**
- * Sources from this size on (a package set, not a small program) switch V8 to a setting for
- * much code run a few times rather than little code run often: TurboFan inlines at most 100
- * bytes of bytecode per function instead of 920. With thousands of distinct syntax nodes to
- * compile, its compile time, not the quality of its code, decides when the parser and
- * evaluator run optimized (4 000 packages: −12 % time, 10 000: −4 %). Small programs (naive
- * fib, `foldl'` loops) run 5–15 % faster with V8's default, so they keep it. V8 reads the flag
- * at run time. (The young generation keeps V8's default growth: a 1 MiB one saved memory while
- * a whole syntax tree survived every scavenge; with bodies decoded as they are compiled, the
- * default is 5–11 % faster on the package sets, for 30 MB more peak RSS.)
+ * TurboFan inlines at most 100 bytes of bytecode per function instead of 920. An evaluation is
+ * over in well under a second, and its program is many distinct syntax nodes compiled to
+ * closures: how soon the evaluator runs optimized decides the time, not how good the optimized
+ * code is, and inlining less makes TurboFan's work (on a background thread that shares the
+ * machine's cores) several times smaller. Against V8's default, in 21 interleaved runs: the
+ * small package set −10 % time and −19 % CPU; naive fib, `foldl'`, `toJSON` and `listToAttrs`
+ * within noise. Inlining nothing is ≈ 10 % slower on `foldl'` and on 10 000 packages. (The young generation keeps V8's default
+ * growth: a 1 MiB one saved memory while a whole syntax tree survived every scavenge; with
+ * bodies decoded as they are compiled, the default is 5–11 % faster on the package sets, for
+ * 30 MB more peak RSS.)
  */
-const LARGE_SOURCE = 256 * 1024
-
-/** File reads that call `onLarge` once, at the first source of `LARGE_SOURCE` bytes or more. */
-export function watchForLargeSources(io: EvalIO, onLarge: () => void): EvalIO {
-  let seen = false
-  return {
-    ...io,
-    readFileBytes(path, pos) {
-      const bytes = io.readFileBytes(path, pos)
-      if (!seen && bytes.length >= LARGE_SOURCE) {
-        seen = true
-        onLarge()
-      }
-      return bytes
-    },
-  }
-}
-
-function tuneForLargeSources(): void {
-  process.getBuiltinModule('node:v8').setFlagsFromString('--max-inlined-bytecode-size-cumulative=100')
-}
+const TURBOFAN_INLINING = '--max-inlined-bytecode-size-cumulative=100'
 
 const PROG = 'instantiate'
 const VERSION = '0.1.0'
@@ -77,7 +57,7 @@ async function helpOrVersion(argv: string[]): Promise<void> {
   await main(PROG, command, { version: VERSION, argv, expected: [InstantiateUsageError] })
 }
 
-async function run(opts: InstantiateOptions): Promise<void> {
+async function run(opts: InstantiateOptions, tuneV8: boolean): Promise<void> {
   if (opts.items?.includes('-') === true) {
     const { readStdin } = await import('@tsnix/cli-kit')
     opts.stdin = await readStdin()
@@ -93,9 +73,10 @@ async function run(opts: InstantiateOptions): Promise<void> {
   // Evaluate on this thread first; only a program that overflows the default stack pays
   // for a worker thread with a large one (evaluation is deterministic: the worker leaves out
   // the traces shown already, and its output is buffered).
+  // (V8 reads the flag whenever it starts an optimizing compile)
+  if (tuneV8) process.getBuiltinModule('node:v8').setFlagsFromString(TURBOFAN_INLINING)
   const { runInstantiate } = await import('./instantiate.js')
-  const { nodeIO } = await import('./state.js')
-  let res = runInstantiate({ ...opts, io: watchForLargeSources(opts.io ?? nodeIO(), tuneForLargeSources) })
+  let res = runInstantiate(opts)
   if (res.stackOverflow) {
     const { Worker } = await import('node:worker_threads')
     const { onTrace: _shownHere, io: _functions, ...workerOpts } = opts
@@ -116,8 +97,11 @@ async function run(opts: InstantiateOptions): Promise<void> {
   process.exitCode = res.exitCode
 }
 
-/** Run the tool on its arguments (without the node and script paths). */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Run the tool on its arguments (without the node and script paths). `tuneV8: false` leaves
+ * V8's flags alone (the build's warm-up: V8 rejects a code cache made under other flags).
+ */
+export async function main(argv: string[], { tuneV8 = true }: { tuneV8?: boolean } = {}): Promise<void> {
   const dashDash = argv.indexOf('--')
   const flags = dashDash < 0 ? argv : argv.slice(0, dashDash)
   if (flags.includes('--help') || flags.includes('-h') || flags.includes('--version')) {
@@ -138,5 +122,5 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2
     return
   }
-  await run(opts)
+  await run(opts, tuneV8)
 }
