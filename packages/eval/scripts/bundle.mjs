@@ -67,8 +67,8 @@ process.stdout.write = (_chunk, encodingOrDone, done) => {
 }
 try {
   // (with V8's flags as a plain `node` has them: V8 rejects a cache made under others)
-  await loaded.main(['--eval', '--strict', '-E', WARM_UP], { tuneV8: false })
-  await loaded.main(['--eval', '--strict', '--json', '-E', WARM_UP], { tuneV8: false })
+  await loaded.main(['--eval', '--strict', '-E', WARM_UP], { ownsProcess: false })
+  await loaded.main(['--eval', '--strict', '--json', '-E', WARM_UP], { ownsProcess: false })
 } finally {
   process.stdout.write = write
 }

@@ -10,7 +10,7 @@ import { Module, createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import vm from 'node:vm'
 
-type Main = (argv: string[], options?: { tuneV8?: boolean }) => Promise<void>
+type Main = (argv: string[], options?: { ownsProcess?: boolean }) => Promise<void>
 
 /**
  * The build's mark: the bundle ends with `// build <id>` and its cache starts with `<id>\n`.
