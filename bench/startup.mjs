@@ -2,6 +2,8 @@
 // Start-up time of the tools scripts run thousands of times (`xargs -n1 drv-show`): median
 // wall time of `drv-show` on small .drv files and of `hash to-base32`, next to bare `node -e 0`
 // and Nix's own tools, interleaved so machine noise hits all alike. Target: ≤ 1.5× `node -e 0`.
+// The tools run as programs, as users run them; their launcher starts Node without
+// NODE_EXTRA_CA_CERTS, so `node -e 0` is measured that way too (and, for reference, with it).
 // Run by hand after a build: `node bench/startup.mjs [runs]`.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -28,21 +30,23 @@ for (const name of ['minimal', 'fod-flat-sha256-base32', 'diamond']) {
 const sha256 = '1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s'
 
 const node = process.execPath
+const { NODE_EXTRA_CA_CERTS: certs, ...withoutCerts } = process.env
 const variants = [
-  ['node -e 0', node, ['-e', '0']],
-  ['drv-show (input-addressed)', node, [drvShow, '--store', root, drvPath.minimal]],
-  ['drv-show (fixed-output)', node, [drvShow, '--store', root, drvPath['fod-flat-sha256-base32']]],
-  ['drv-show -r (4 drvs)', node, [drvShow, '--store', root, '-r', drvPath.diamond]],
-  ['drv-show --format aterm', node, [drvShow, '--store', root, '--format', 'aterm', drvPath.minimal]],
-  ['hash to-base32', node, [hashTool, 'to-base32', '--type', 'sha256', sha256]],
+  ['node -e 0', node, ['-e', '0'], withoutCerts],
+  ...(certs === undefined ? [] : [['node -e 0 with NODE_EXTRA_CA_CERTS', node, ['-e', '0']]]),
+  ['drv-show (input-addressed)', drvShow, ['--store', root, drvPath.minimal]],
+  ['drv-show (fixed-output)', drvShow, ['--store', root, drvPath['fod-flat-sha256-base32']]],
+  ['drv-show -r (4 drvs)', drvShow, ['--store', root, '-r', drvPath.diamond]],
+  ['drv-show --format aterm', drvShow, ['--store', root, '--format', 'aterm', drvPath.minimal]],
+  ['hash to-base32', hashTool, ['to-base32', '--type', 'sha256', sha256]],
   ['nix-hash --to-base32 (Nix 2.8)', 'nix-hash', ['--type', 'sha256', '--to-base32', sha256]],
-].filter(([, cmd, args]) => (cmd === node ? args[0] === '-e' || existsSync(args[0]) : onPath(cmd)))
+].filter(([, cmd]) => (cmd.startsWith('/') ? existsSync(cmd) : onPath(cmd)))
 
 const times = new Map(variants.map(([name]) => [name, []]))
 for (let i = 0; i < runs; i++) {
-  for (const [name, cmd, args] of variants) {
+  for (const [name, cmd, args, env = process.env] of variants) {
     const start = process.hrtime.bigint()
-    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env })
     const ms = Number(process.hrtime.bigint() - start) / 1e6
     if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`)
     times.get(name).push(ms)

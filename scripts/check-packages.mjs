@@ -4,6 +4,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
+/** How every bin shim starts: a shell script run as a program, JavaScript run by `node` (test/cli/launchers.test.ts). */
+const LAUNCHER = `#!/bin/sh
+':' //; unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"
+// Run as a program, this file is a shell script that starts Node on itself without
+// NODE_EXTRA_CA_CERTS: Node reads that bundle before running any code (≈ 50 ms for the
+// system's) and the tools make no TLS connections. Run by \`node\`, it is JavaScript.
+`
+
 const root = new URL('..', import.meta.url).pathname
 const problems = []
 const ENGINES = '^20.19.0 || >=22.12.0'
@@ -27,11 +35,11 @@ function checkLibrary(dir) {
     expect(shim.startsWith('./bin/') || shim.startsWith('bin/'), `bin "${tool}" must point at a committed shim in bin/, not dist/`)
     expect(pkg.files?.includes('bin'), '"files" must include "bin" when there are tools')
     if (!existsSync(file)) { expect(false, `bin shim ${shim} is missing`); continue }
-    const lines = readFileSync(file, 'utf8').trim().split('\n')
+    const text = readFileSync(file, 'utf8')
     // (a .cjs shim requires a CommonJS build of its entry: an ES module entry costs ≈ 10 ms of start-up)
-    const load = shim.endsWith('.cjs') ? /^require\('\.\.\/dist\/[\w./-]+\.cjs'\)$/ : /^import '\.\.\/dist\/[\w./-]+\.js'$/
-    expect(lines[0] === '#!/usr/bin/env node' && lines.length === 2 && load.test(lines[1]),
-      `bin shim ${shim} must be '#!/usr/bin/env node' + one import of ../dist/… (or, .cjs, one require of ../dist/….cjs)`)
+    const load = shim.endsWith('.cjs') ? /^require\('\.\.\/dist\/[\w./-]+\.cjs'\)\n$/ : /^import '\.\.\/dist\/[\w./-]+\.js'\n$/
+    expect(text.startsWith(LAUNCHER) && load.test(text.slice(LAUNCHER.length)),
+      `bin shim ${shim} must be the launcher (see LAUNCHER in scripts/check-packages.mjs) + one import of ../dist/… (or, .cjs, one require of ../dist/….cjs)`)
     expect((statSync(file).mode & 0o111) !== 0, `bin shim ${shim} must be executable`)
   }
   for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {

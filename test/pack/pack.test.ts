@@ -56,6 +56,13 @@ describe('packed packages', () => {
     expect(sh(process.execPath, ['use.mjs'], project)).toBe('64 myname myname true\n')
   })
 
+  // npm links node_modules/.bin/drv-show to the package's launcher (a shell script run as a program)
+  it('run their tools from the links npm makes', () => {
+    const drv = join(repoRoot, 'examples/myname/store/nix/store/z3hhlxbckx4g3n9sw91nnvlkjvyw754p-myname.drv')
+    const json = JSON.parse(sh(join(project, 'node_modules/.bin/drv-show'), [drv], project))
+    expect(json[drv.slice(drv.indexOf('/nix/store/'))].outputs.out.path).toBe('/nix/store/40s0qmrfb45vlh6610rk29ym318dswdr-myname')
+  })
+
   it('type-check from TypeScript with NodeNext resolution', () => {
     writeFileSync(join(project, 'use.ts'), `
       import { Hash, type HashAlgorithm } from '@tsnix/hash'
