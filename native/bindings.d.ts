@@ -9,6 +9,13 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * The base-16 `algorithm` digest of a string's Latin-1 bytes (`@tsnix/eval` keeps Nix's byte
+ * strings as JS strings of code units 0–255), synchronous: `builtins.hashString` without
+ * node:crypto, whose loading and per-call digest lookup cost more than the hashing.
+ */
+export declare function hashLatin1(algorithm: string, text: string): string
+
 /** NAR hash, NAR size and found references of `path`, reading the data once. */
 export declare function narHashAndScan(path: string, algorithm: string, hashParts: Array<string>): Promise<NarHashAndScanResult>
 

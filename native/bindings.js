@@ -773,7 +773,8 @@ if (
   }
 }
 
-const { narHashAndScan, narHashPath, parseNix, scanBytes, scanReferences } = nativeBinding
+const { hashLatin1, narHashAndScan, narHashPath, parseNix, scanBytes, scanReferences } = nativeBinding
+export { hashLatin1 }
 export { narHashAndScan }
 export { narHashPath }
 export { parseNix }

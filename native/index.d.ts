@@ -60,3 +60,10 @@ export declare function scanBytes(data: Uint8Array, hashParts: string[]): string
  * the parser's limits: the TS parser then decides, with Nix's message.
  */
 export declare function parseNix(src: Uint8Array): Int32Array | null
+
+/**
+ * The base-16 `algorithm` digest of the Latin-1 bytes of `text` (a byte string: code units
+ * 0–255, as `@tsnix/eval` keeps Nix strings), synchronous; what `builtins.hashString` returns.
+ * @throws {Error} `unsupported-algorithm`.
+ */
+export declare function hashLatin1(algorithm: NarHashAlgorithm, text: string): string

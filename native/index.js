@@ -52,3 +52,11 @@ export function scanBytes(data, hashParts) {
 export function parseNix(src) {
   return bindings.parseNix(src)
 }
+
+export function hashLatin1(algorithm, text) {
+  try {
+    return bindings.hashLatin1(algorithm, text)
+  } catch (err) {
+    throw withCode(err)
+  }
+}

@@ -4,7 +4,7 @@
 use crate::errors::NarError;
 use crate::{nixparse, process, scan_bytes as scan_bytes_impl, Outcome};
 use napi::bindgen_prelude::{AsyncTask, Buffer, Int32Array};
-use napi::{Env, Error, Result, Status, Task};
+use napi::{Env, Error, JsString, Result, Status, Task};
 use napi_derive::napi;
 
 fn to_js(e: NarError) -> Error {
@@ -107,4 +107,13 @@ pub fn scan_bytes(data: &[u8], hash_parts: Vec<String>) -> Vec<String> {
 #[napi]
 pub fn parse_nix(src: &[u8]) -> Option<Int32Array> {
     nixparse::parse(src).map(Int32Array::new)
+}
+
+/// The base-16 `algorithm` digest of a string's Latin-1 bytes (`@tsnix/eval` keeps Nix's byte
+/// strings as JS strings of code units 0–255), synchronous: `builtins.hashString` without
+/// node:crypto, whose loading and per-call digest lookup cost more than the hashing.
+#[napi]
+pub fn hash_latin1(algorithm: String, text: JsString) -> Result<String> {
+    let bytes = text.into_latin1()?;
+    crate::hash::hex_digest(&algorithm, bytes.as_slice()).map_err(to_js)
 }

@@ -360,3 +360,28 @@ describe.skipIf(!native)('paths in messages', () => {
     await expect(n().narHashPath(`${root}//`, 'sha256')).rejects.toThrow(`nar: unsupported file type at '${root}/p'`)
   })
 })
+
+describe.skipIf(!native)('hashLatin1 (builtins.hashString)', () => {
+  // the TS twin is node:crypto over the same bytes
+  it('equals node:crypto over the Latin-1 bytes of the string, for every algorithm', () => {
+    let x = 0x9e3779b9
+    const byte = (): number => {
+      x ^= x << 13
+      x ^= x >>> 17
+      x ^= x << 5
+      return (x >>> 0) & 255
+    }
+    for (let i = 0; i < 300; i++) {
+      // lengths across the block sizes (64 and 128 bytes), NUL and high bytes included
+      const len = i < 260 ? i : 1000 + i * 37
+      const text = String.fromCharCode(...Array.from({ length: len }, byte))
+      for (const algo of ['md5', 'sha1', 'sha256', 'sha512'] as const) {
+        expect(n().hashLatin1(algo, text)).toBe(createHash(algo).update(Buffer.from(text, 'latin1')).digest('hex'))
+      }
+    }
+  })
+
+  it('an unknown algorithm', () => {
+    expect(() => n().hashLatin1('sha3' as 'sha256', 'x')).toThrow(expect.objectContaining({ code: 'unsupported-algorithm' }))
+  })
+})

@@ -5,39 +5,16 @@
  * objects, positions — after making the symbols the TS parser would, in its order. It
  * reports no errors: on any (or on nesting too deep), the TS parser runs instead.
  */
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import type { AttrDef, AttrName, DynAttrDef, Expr, ExprAttrs, Formal, Formals, LazyExpr } from './ast.js'
 import { intValue } from './lexer.js'
+import { nativeAddon } from './native-addon.js'
 import type { ParseOptions } from './parser.js'
 import { canonPath, type PosIdx, type Source } from './source.js'
 import { sortBySymbol, symbolId } from './symbols.js'
 
-interface Addon {
-  parseNix(src: Uint8Array): Int32Array | null
-}
-
-/** The addon's file, beside its package.json (the ESM entry of `@tsnix/native` cannot be bundled as CommonJS). */
-const ADDON_FILE = 'tsnix-native.linux-x64-gnu.node'
-
-let addon: Addon | null | undefined
-
-function load(): Addon | null {
-  try {
-    const require = createRequire(import.meta.url)
-    const dir = dirname(require.resolve('@tsnix/native/package.json'))
-    const mod = require(join(dir, ADDON_FILE)) as Partial<Addon>
-    return typeof mod.parseNix === 'function' ? (mod as Addon) : null
-  } catch {
-    return null
-  }
-}
-
 /** Whether the native parser is built and enabled (`TSNIX_NATIVE=0` disables it). */
 export function nativeParserAvailable(): boolean {
-  if (process.env['TSNIX_NATIVE'] === '0') return false
-  addon ??= load()
-  return addon !== null
+  return nativeAddon() !== null
 }
 
 /**
@@ -46,8 +23,9 @@ export function nativeParserAvailable(): boolean {
  * a construct left to the TS parser (which then gives the error message).
  */
 export function parseNative(src: Source, options: ParseOptions): Expr | undefined {
-  if (!nativeParserAvailable()) return undefined
-  const encoded = addon!.parseNix(Buffer.from(src.text, 'latin1'))
+  const addon = nativeAddon()
+  if (addon === null) return undefined
+  const encoded = addon.parseNix(Buffer.from(src.text, 'latin1'))
   // (an addon built for another encoding is as good as none)
   if (encoded === null || encoded[0] !== MAGIC) return undefined
   return decode(encoded, src, options.home ?? '/', options.lazyBodies === true, options.boundOutside)
