@@ -21,10 +21,10 @@ const STACK_MB = 256
  * code is, and inlining less makes TurboFan's work (on a background thread that shares the
  * machine's cores) several times smaller. Against V8's default, in 21 interleaved runs: the
  * small package set −10 % time and −19 % CPU; naive fib, `foldl'`, `toJSON` and `listToAttrs`
- * within noise. Inlining nothing is ≈ 10 % slower on `foldl'` and on 10 000 packages. (The young generation keeps V8's default
- * growth: a 1 MiB one saved memory while a whole syntax tree survived every scavenge; with
- * bodies decoded as they are compiled, the default is 5–11 % faster on the package sets, for
- * 30 MB more peak RSS.)
+ * within noise. Inlining nothing is ≈ 10 % slower on `foldl'` and on 10 000 packages. (The
+ * young generation keeps V8's default growth: a 1 MiB one saved memory while a whole syntax
+ * tree survived every scavenge; with bodies decoded as they are compiled, the default is
+ * 5–11 % faster on the package sets, for 30 MB more peak RSS.)
  */
 const TURBOFAN_INLINING = '--max-inlined-bytecode-size-cumulative=100'
 
@@ -70,11 +70,11 @@ async function run(opts: InstantiateOptions, ownsProcess: boolean): Promise<void
     tracesShown++
     process.stderr.write(Buffer.from(text, 'latin1'))
   }
+  // (V8 reads the flag whenever it starts an optimizing compile)
+  if (ownsProcess) process.getBuiltinModule('node:v8').setFlagsFromString(TURBOFAN_INLINING)
   // Evaluate on this thread first; only a program that overflows the default stack pays
   // for a worker thread with a large one (evaluation is deterministic: the worker leaves out
   // the traces shown already, and its output is buffered).
-  // (V8 reads the flag whenever it starts an optimizing compile)
-  if (ownsProcess) process.getBuiltinModule('node:v8').setFlagsFromString(TURBOFAN_INLINING)
   const { runInstantiate } = await import('./instantiate.js')
   let res = runInstantiate(opts)
   if (res.stackOverflow) {
