@@ -1,35 +1,8 @@
-// Bundles the `instantiate` tool into one CommonJS file (dist/instantiate.bundle.cjs), with a
-// CommonJS entry that loads it (dist/instantiate-bin.cjs), and makes
-// V8's code cache for it (dist/instantiate.bundle.cjs.cache) after a warm-up evaluation, so
-// that the functions a typical evaluation runs are compiled already (see src/bundle-loader.ts).
-// The library entry points (dist/index.js …) stay unbundled.
-import { randomUUID } from 'node:crypto'
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs'
-import { rolldown } from 'rolldown'
+// The `instantiate` tool's start-up bundle (see scripts/bundle-tool.mjs at the root), with a
+// warm-up evaluation in the style of a package set, printed as Nix and as JSON.
+import { fileURLToPath } from 'node:url'
+import { bundleTool } from '../../../scripts/bundle-tool.mjs'
 
-const dist = new URL('../dist/', import.meta.url).pathname
-const file = `${dist}instantiate.bundle.cjs`
-
-const bundle = await rolldown({
-  input: `${dist}instantiate-cli.js`,
-  platform: 'node',
-  // cli-kit is loaded only for --help/--version and stdin
-  external: [/^node:/, '@tsnix/cli-kit'],
-  logLevel: 'warn',
-})
-// `import()` cannot be used from a script with a code cache: external modules are `require`d
-await bundle.write({ file, format: 'cjs', codeSplitting: false, dynamicImportInCjs: false })
-await bundle.close()
-// the tool's entry as CommonJS (see src/instantiate-bin.ts); without a bundle it imports the modules
-const entry = await rolldown({ input: `${dist}instantiate-bin.js`, platform: 'node', external: [/^node:/, /instantiate-cli\.js$/], logLevel: 'warn' })
-await entry.write({ file: `${dist}instantiate-bin.cjs`, format: 'cjs', codeSplitting: false })
-await entry.close()
-// the build's mark, repeated at the start of the cache (see src/bundle-loader.ts)
-const id = randomUUID()
-appendFileSync(file, `// build ${id}\n`)
-rmSync(`${file}.cache`, { force: true })
-
-// Warm up: an evaluation in the style of a package set, printed as Nix and as JSON.
 const WARM_UP = `
 let
   lib = rec {
@@ -55,22 +28,15 @@ in {
   v = builtins.compareVersions "1.2" "1.10";
 }
 `
-const { loadBundle } = await import(`${dist}bundle-loader.js`)
-// without a cache: the warm-up must compile this bundle's code
-const loaded = loadBundle(file, false)
-const write = process.stdout.write
-// (the warm-up's output is not wanted; the tool waits for its write callback)
-process.stdout.write = (_chunk, encodingOrDone, done) => {
-  const callback = typeof encodingOrDone === 'function' ? encodingOrDone : done
-  if (callback !== undefined) queueMicrotask(() => callback())
-  return true
-}
-try {
-  // (with V8's flags as a plain `node` has them: V8 rejects a cache made under others)
-  await loaded.main(['--eval', '--strict', '-E', WARM_UP], { ownsProcess: false })
-  await loaded.main(['--eval', '--strict', '--json', '-E', WARM_UP], { ownsProcess: false })
-} finally {
-  process.stdout.write = write
-}
-if (process.exitCode !== undefined && process.exitCode !== 0) throw new Error('bundle: the warm-up evaluation failed')
-writeFileSync(`${file}.cache`, Buffer.concat([Buffer.from(`${id}\n`, 'latin1'), loaded.script.createCachedData()]))
+await bundleTool({
+  dist: fileURLToPath(new URL('../dist/', import.meta.url)),
+  name: 'instantiate',
+  cli: 'instantiate-cli.js',
+  // cli-kit is loaded only for --help/--version and stdin
+  external: ['@tsnix/cli-kit'],
+  async warmUp(run) {
+    // (the tool would end the process once its output is written)
+    await run(['--eval', '--strict', '-E', WARM_UP], { ownsProcess: false })
+    await run(['--eval', '--strict', '--json', '-E', WARM_UP], { ownsProcess: false })
+  },
+})
