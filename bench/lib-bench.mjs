@@ -10,7 +10,7 @@ mkdirSync(WORK, { recursive: true })
 
 export const NATIVE_INDEX = `${ROOT}native/index.js`
 export const TS_NAR_DIST = `${ROOT}packages/nar/dist/index.js`
-export const HASH_TOOL = `${ROOT}packages/nar/bin/hash.js`
+export const HASH_TOOL = `${ROOT}packages/nar/bin/hash.cjs`
 
 /** The addon, or null when it is not built. */
 export async function loadNative() {

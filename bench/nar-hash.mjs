@@ -107,9 +107,9 @@ for (const c of cases) {
           () => timeProcess(process.execPath, [HASH_TOOL, 'path', '--base16', c.path]).s,
           ROUNDS,
         )
-        procRows.push([c.label, 'packages/nar/bin/hash.js path --base16', secs(q.a.med), secs(q.b.med), `${(1 / q.ratio).toFixed(2)}×`, ''])
+        procRows.push([c.label, 'packages/nar/bin/hash.cjs path --base16', secs(q.a.med), secs(q.b.med), `${(1 / q.ratio).toFixed(2)}×`, ''])
       } catch (err) {
-        procRows.push([c.label, 'packages/nar/bin/hash.js path --base16', '', `failed: ${String(err).split('\n')[0].slice(0, 80)}`, '', ''])
+        procRows.push([c.label, 'packages/nar/bin/hash.cjs path --base16', '', `failed: ${String(err).split('\n')[0].slice(0, 80)}`, '', ''])
       }
     }
   }

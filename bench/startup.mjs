@@ -2,6 +2,7 @@
 // Start-up time of the tools scripts run thousands of times (`xargs -n1 drv-show`): median
 // wall time of `drv-show` on small .drv files and of `hash to-base32`, next to bare `node -e 0`
 // and Nix's own tools, interleaved so machine noise hits all alike. Target: ≤ 1.5× `node -e 0`.
+// For reference, the other tools on small inputs: `nar ls`, `ref-scan`, `store-query`.
 // The tools run as programs, as users run them; their launcher starts Node without
 // NODE_EXTRA_CA_CERTS, so `node -e 0` is measured that way too (and, for reference, with it).
 // Run by hand after a build: `node bench/startup.mjs [runs]`.
@@ -13,8 +14,12 @@ import { fileURLToPath } from 'node:url'
 
 const runs = Number(process.argv[2] ?? 40)
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
-const drvShow = here('../packages/aterm/bin/drv-show.js')
-const hashTool = here('../packages/nar/bin/hash.js')
+const drvShow = here('../packages/aterm/bin/drv-show.cjs')
+const hashTool = here('../packages/nar/bin/hash.cjs')
+const narTool = here('../packages/nar/bin/nar.cjs')
+const refScan = here('../packages/nar/bin/ref-scan.cjs')
+const storeAdd = here('../packages/store/bin/store-add.cjs')
+const storeQuery = here('../packages/store/bin/store-query.cjs')
 const golden = here('../../shared/golden/drv/')
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 
@@ -29,6 +34,19 @@ for (const name of ['minimal', 'fod-flat-sha256-base32', 'diamond']) {
 }
 const sha256 = '1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s'
 
+// A small tree that refers to a store path, its NAR, and a store holding the tree.
+const tool = (cmd, args) => {
+  const r = spawnSync(cmd, args, { encoding: 'latin1' })
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`)
+  return r.stdout
+}
+const tree = join(root, 'tree')
+mkdirSync(join(tree, 'bin'), { recursive: true })
+writeFileSync(join(tree, 'bin/run'), `#!/bin/sh\nexec ${drvPath.minimal}\n`)
+writeFileSync(join(root, 'tree.nar'), tool(narTool, ['dump', tree]), 'latin1')
+writeFileSync(join(root, 'candidates'), `${drvPath.minimal}\n`)
+const added = tool(storeAdd, ['--store', root, tree]).trim()
+
 const node = process.execPath
 const { NODE_EXTRA_CA_CERTS: certs, ...withoutCerts } = process.env
 const variants = [
@@ -39,6 +57,9 @@ const variants = [
   ['drv-show -r (4 drvs)', drvShow, ['--store', root, '-r', drvPath.diamond]],
   ['drv-show --format aterm', drvShow, ['--store', root, '--format', 'aterm', drvPath.minimal]],
   ['hash to-base32', hashTool, ['to-base32', '--type', 'sha256', sha256]],
+  ['nar ls -R', narTool, ['ls', '-R', join(root, 'tree.nar'), '/']],
+  ['ref-scan --candidates', refScan, ['--candidates', join(root, 'candidates'), tree]],
+  ['store-query --hash', storeQuery, ['--store', root, '--hash', added]],
   ['nix-hash --to-base32 (Nix 2.8)', 'nix-hash', ['--type', 'sha256', '--to-base32', sha256]],
 ].filter(([, cmd]) => (cmd.startsWith('/') ? existsSync(cmd) : onPath(cmd)))
 

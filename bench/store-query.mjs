@@ -25,7 +25,7 @@ const { values } = parseArgs({
 const N = Number(values.paths)
 const RUNS = Number(values.runs)
 const root = join(repo, 'bench/.work/store-query')
-const storeQuery = join(repo, 'packages/store/bin/store-query.js')
+const storeQuery = join(repo, 'packages/store/bin/store-query.cjs')
 
 const { StoreDb } = await import(pathToFileURL(join(repo, 'packages/store-db/dist/index.js')).href)
 const { Hash, nix32Encode } = await import(pathToFileURL(join(repo, 'packages/hash/dist/index.js')).href)

@@ -22,7 +22,7 @@ const certWarning = /extra certs/i
 describe('tool launchers', () => {
   it('finds the tools', () => {
     expect(bins.map((b) => b.split('/').pop()).sort()).toEqual(
-      expect.arrayContaining(['drv-show.js', 'hash.js', 'instantiate.cjs', 'nar.js', 'ref-scan.js', 'store-query.js']),
+      expect.arrayContaining(['drv-show.cjs', 'hash.cjs', 'instantiate.cjs', 'nar.cjs', 'ref-scan.cjs', 'store-add.cjs', 'store-query.cjs', 'store-verify.cjs']),
     )
   })
 

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { goldenDir, onPath, runTool } from '../helpers/run.js'
 
 const nar = (args: string[], input?: Uint8Array | string) => runTool('nar', 'nar', args, input === undefined ? {} : { input })
-const bin = fileURLToPath(new URL('../../packages/nar/bin/nar.js', import.meta.url))
+const bin = fileURLToPath(new URL('../../packages/nar/bin/nar.cjs', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'tsnix-nar-e2e-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 

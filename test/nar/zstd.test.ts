@@ -10,7 +10,7 @@ import { goldenDir, onPath, runTool } from '../helpers/run.js'
 
 const nar = (args: string[], input?: Uint8Array | string, env?: NodeJS.ProcessEnv) =>
   runTool('nar', 'nar', args, { ...(input === undefined ? {} : { input }), ...(env === undefined ? {} : { env }) })
-const bin = fileURLToPath(new URL('../../packages/nar/bin/nar.js', import.meta.url))
+const bin = fileURLToPath(new URL('../../packages/nar/bin/nar.cjs', import.meta.url))
 const hasZstd = onPath('zstd')
 const work = mkdtempSync(join(tmpdir(), 'tsnix-nar-zstd-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
@@ -165,12 +165,15 @@ describe('errors', () => {
 })
 
 describe('without zstd-napi (a machine where it failed to build)', () => {
-  // A loader hook makes every import of zstd-napi fail, as a missing native module would.
+  // Loader hooks make every import and require of zstd-napi fail, as a missing native module
+  // would (the tool's bundle requires it; its modules import it).
   const hooks = join(work, 'no-zstd-hooks.mjs')
   const register = join(work, 'no-zstd.mjs')
+  const requireHook = join(work, 'no-zstd.cjs')
   writeFileSync(hooks, "export async function resolve(specifier, context, next) {\n  if (specifier.startsWith('zstd-napi')) throw new Error('simulated: zstd-napi was not built')\n  return next(specifier, context)\n}\n")
   writeFileSync(register, `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(hooks).href)})\n`)
-  const env = { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` }
+  writeFileSync(requireHook, "const Module = require('node:module')\nconst resolve = Module._resolveFilename\nModule._resolveFilename = function (request, ...rest) {\n  if (request.startsWith('zstd-napi')) throw new Error('simulated: zstd-napi was not built')\n  return resolve.call(this, request, ...rest)\n}\n")
+  const env = { NODE_OPTIONS: `--import=${pathToFileURL(register).href} --require=${requireHook}` }
   const golden = readFileSync(join(narDir, 'dir-mixed', 'dump.nar'))
 
   it('plain dump, restore, ls and cat still work', () => {

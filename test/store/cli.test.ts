@@ -67,11 +67,11 @@ describe('store-query', () => {
     if (asRoot) {
       // As another user, like someone querying a root-owned /nix/var/nix/db.
       spawnSync('chmod', ['-R', 'a+rX', work])
-      const bin = fileURLToPath(new URL('../../packages/store/bin/store-query.js', import.meta.url))
+      const bin = fileURLToPath(new URL('../../packages/store/bin/store-query.cjs', import.meta.url))
       r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, '--store', ro, '--hash', added], { encoding: 'utf8' })
     } else {
       spawnSync('chmod', ['555', dbDir])
-      r = spawnSync(process.execPath, [fileURLToPath(new URL('../../packages/store/bin/store-query.js', import.meta.url)), '--store', ro, '--hash', added], { encoding: 'utf8' })
+      r = spawnSync(process.execPath, [fileURLToPath(new URL('../../packages/store/bin/store-query.cjs', import.meta.url)), '--store', ro, '--hash', added], { encoding: 'utf8' })
       spawnSync('chmod', ['755', dbDir])
     }
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' })

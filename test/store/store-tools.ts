@@ -6,9 +6,9 @@ import { repoRoot } from '../helpers/run.js'
 
 export interface Run { status: number | null; stdout: string; stderr: string }
 
-/** Run `packages/store/bin/<tool>.js` asynchronously. */
+/** Run `packages/store/bin/<tool>.cjs` asynchronously. */
 export function runAsync(tool: string, args: readonly string[], input = ''): Promise<Run> {
-  const bin = fileURLToPath(new URL(`../../packages/store/bin/${tool}.js`, import.meta.url))
+  const bin = fileURLToPath(new URL(`../../packages/store/bin/${tool}.cjs`, import.meta.url))
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1' } })
     let stdout = ''

@@ -2,7 +2,7 @@
  * `drv-show`: print store derivations as Nix's JSON (or re-print their ATerm).
  * Kept tiny: the argument parser and the library load only when a command runs.
  */
-import { defineCommand, main } from '@tsnix/cli-kit'
+import { defineCommand, main as runCommand } from '@tsnix/cli-kit'
 import { AtermError, DerivationError } from './errors.js'
 
 const command = defineCommand({
@@ -32,4 +32,7 @@ const command = defineCommand({
   },
 })
 
-await main('drv-show', command, { version: '0.1.0', expected: [AtermError, DerivationError] })
+/** Run `drv-show` on `argv` (the arguments after the program name). */
+export function main(argv: string[]): Promise<void> {
+  return runCommand('drv-show', command, { version: '0.1.0', argv, expected: [AtermError, DerivationError] })
+}

@@ -1,4 +1,4 @@
-import { createHash, type Hash as NodeHash } from 'node:crypto'
+import type { Hash as NodeHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import {
   base16Decode,
@@ -145,12 +145,16 @@ export interface Hasher {
   digest(): Hash
 }
 
+// (node:crypto loads with the first hash, not with this module: ≈ 4 ms of a tool that only
+// parses and prints hashes)
+let nodeCrypto: typeof import('node:crypto') | undefined
+
 class NodeHasher implements Hasher {
   readonly #algorithm: HashAlgorithm
   readonly #inner: NodeHash
   constructor(algorithm: HashAlgorithm) {
     this.#algorithm = algorithm
-    this.#inner = createHash(algorithm)
+    this.#inner = (nodeCrypto ??= process.getBuiltinModule('node:crypto')).createHash(algorithm)
   }
   update(data: Uint8Array | string): Hasher {
     if (typeof data === 'string') this.#inner.update(data, 'utf8')

@@ -1,7 +1,10 @@
-import { main } from '@tsnix/cli-kit'
+import { main as runCommand } from '@tsnix/cli-kit'
 import { StoreDbError } from '@tsnix/store-db'
 import { StoreError } from './errors.js'
 import { VERSION } from './commands/shared.js'
 import add from './commands/add.js'
 
-await main('store-add', add, { version: VERSION, expected: [StoreError, StoreDbError] })
+/** Run `store-add` on `argv` (the arguments after the program name). */
+export function main(argv: string[]): Promise<void> {
+  return runCommand('store-add', add, { version: VERSION, argv, expected: [StoreError, StoreDbError] })
+}

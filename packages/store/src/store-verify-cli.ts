@@ -1,7 +1,10 @@
-import { main } from '@tsnix/cli-kit'
+import { main as runCommand } from '@tsnix/cli-kit'
 import { StoreDbError } from '@tsnix/store-db'
 import { StoreError } from './errors.js'
 import { VERSION } from './commands/shared.js'
 import verify from './commands/verify.js'
 
-await main('store-verify', verify, { version: VERSION, expected: [StoreError, StoreDbError] })
+/** Run `store-verify` on `argv` (the arguments after the program name). */
+export function main(argv: string[]): Promise<void> {
+  return runCommand('store-verify', verify, { version: VERSION, argv, expected: [StoreError, StoreDbError] })
+}

@@ -1,8 +1,8 @@
-import { defineCommand, main } from '@tsnix/cli-kit'
+import { defineCommand, main as runCommand } from '@tsnix/cli-kit'
 
 const convert = (to: string) => () => import('../commands/hash-convert.js').then((m) => m.makeConvert(to))
 
-await main('hash', defineCommand({
+const command = defineCommand({
   meta: { name: 'hash', description: 'compute and convert Nix hashes (flat, NAR, base16/base32/base64/SRI)' },
   subCommands: {
     'to-base16': convert('base16'),
@@ -12,4 +12,9 @@ await main('hash', defineCommand({
     file: () => import('../commands/hash-file.js').then((m) => m.default),
     path: () => import('../commands/hash-path.js').then((m) => m.default),
   },
-}), { version: '0.1.0' })
+})
+
+/** Run `hash` on `argv` (the arguments after the program name). */
+export function main(argv: string[]): Promise<void> {
+  return runCommand('hash', command, { version: '0.1.0', argv })
+}

@@ -1,6 +1,6 @@
-import { defineCommand, main } from '@tsnix/cli-kit'
+import { defineCommand, main as runCommand } from '@tsnix/cli-kit'
 
-await main('nar', defineCommand({
+const command = defineCommand({
   meta: { name: 'nar', description: 'create, restore and inspect Nix archives (NAR)' },
   subCommands: {
     dump: () => import('../commands/nar-dump.js').then((m) => m.default),
@@ -8,4 +8,9 @@ await main('nar', defineCommand({
     ls: () => import('../commands/nar-ls.js').then((m) => m.default),
     cat: () => import('../commands/nar-cat.js').then((m) => m.default),
   },
-}), { version: '0.1.0' })
+})
+
+/** Run `nar` on `argv` (the arguments after the program name). */
+export function main(argv: string[]): Promise<void> {
+  return runCommand('nar', command, { version: '0.1.0', argv })
+}

@@ -1,6 +1,6 @@
-import { defineCommand, main } from '@tsnix/cli-kit'
+import { defineCommand, main as runCommand } from '@tsnix/cli-kit'
 
-await main('ref-scan', defineCommand({
+const command = defineCommand({
   meta: { name: 'ref-scan', description: 'find which store paths the NAR serialisation of paths refers to (Nix reference scanning)' },
   args: {
     candidates: { type: 'string', description: "file of candidate store paths or hash parts, one per line ('-': stdin)", valueHint: 'FILE' },
@@ -11,4 +11,9 @@ await main('ref-scan', defineCommand({
     paths: { type: 'positional', required: true, description: 'paths to scan' },
   },
   run: (ctx) => import('../commands/ref-scan.js').then((m) => m.run(ctx.args)),
-}), { version: '0.1.0' })
+})
+
+/** Run `ref-scan` on `argv` (the arguments after the program name). */
+export function main(argv: string[]): Promise<void> {
+  return runCommand('ref-scan', command, { version: '0.1.0', argv })
+}

@@ -3,4 +3,4 @@
 // Run as a program, this file is a shell script that starts Node on itself without
 // NODE_EXTRA_CA_CERTS: Node reads that bundle before running any code (≈ 50 ms for the
 // system's) and the tools make no TLS connections. Run by `node`, it is JavaScript.
-import '../dist/drv-show-cli.js'
+require('../dist/store-add-bin.cjs')
