@@ -798,7 +798,8 @@ function int32(x: number | bigint): number {
 }
 
 function toIntChecked(x: number): number | bigint {
-  if (Number.isSafeInteger(x)) return x
+  // (`+ 0`: `ceil (-0.5)` is -0 in JS, and an integer has no -0)
+  if (Number.isSafeInteger(x)) return x + 0
   // out of range (or NaN): what x86's conversion gives, and so Nix 2.8
   if (!(x >= -(2 ** 63) && x < 2 ** 63)) return -9223372036854775808n
   return normInt(BigInt(x))

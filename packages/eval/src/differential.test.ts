@@ -163,7 +163,8 @@ describe('generated corpus', () => {
 })
 
 describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json', () => {
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) {
+  // (1055: an integer product 0 * -3 made -0, which a float computed from it showed)
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1055]) {
     it(`seed ${seed}: 120 expressions`, () => {
       const exprs = corpus(seed, 120)
       const text = `[ ${exprs.join('\n')} ]`

@@ -27,6 +27,9 @@ const CASES: Array<[string, string]> = [
   // the same cell (or a longer list, or a set) shows again
   ['let p = { linux = [ "a" "b" ]; long = [ 1 2 3 ]; }; in [ { x = p.linux; } { x = p.linux; } p.long p.long ]', '[ { x = [ "a" "b" ]; } { x = [ "a" "b" ]; } [ 1 2 3 ] «repeated» ]'],
   ['let s = [ 1 s ]; t = [ 1 2 ]; f = x: x; in [ s (f t) t t ]', '[ [ 1 «repeated» ] [ 1 2 ] [ 1 2 ] «repeated» ]'],
+  // an integer is never -0, which JS makes of 0 * -3 and ceil (-0.5): a float made from it shows
+  // the sign (each multiplication path: a builtin, `*` on variables, on a let's known values, in foldl')
+  ['let z = 0; m = -3; in [ (0 * (-3) - 0.0) (z * m - 0.0) (builtins.mul (-5) 0 - 0.0) (builtins.foldl\' (a: b: a * b) 1 [ (-1) 0 ] - 0.0) (builtins.ceil (-0.5) - 0.0) (let p = z * m; in p - 0.0) (toString (z * m - 0.0)) ]', '[ 0 0 0 0 0 0 "0.000000" ]'],
   // an integer goes through a double
   ['map builtins.ceil [ 9007199254740993 4611686018427387904 9223372036854775807 (-5) ]', '[ 9007199254740992 4611686018427387904 -9223372036854775808 -5 ]'],
   // NaNs keep their sign as on x86: new ones are negative, NaN operands pass through

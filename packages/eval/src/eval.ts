@@ -766,7 +766,8 @@ export class Evaluator {
       default: return (env) => {
         const x = a(env)
         const y = b(env)
-        if (typeof x === 'number' && typeof y === 'number') { const z = x * y; if (Number.isSafeInteger(z)) return z }
+        // (`+ 0`: JS gives 0 * -3 = -0, and an integer has no -0)
+        if (typeof x === 'number' && typeof y === 'number') { const z = x * y + 0; if (Number.isSafeInteger(z)) return z }
         return new Thunk(c, env)
       }
     }
@@ -1286,7 +1287,8 @@ export class Evaluator {
           }
           case '__mul': return (env) => {
             const x = a(env); const y = b(env)
-            if (typeof x === 'number' && typeof y === 'number') { const z = x * y; if (Number.isSafeInteger(z)) return z }
+            // (`+ 0`: JS gives 0 * -3 = -0, and an integer has no -0)
+            if (typeof x === 'number' && typeof y === 'number') { const z = x * y + 0; if (Number.isSafeInteger(z)) return z }
             return this.arith('*', x, y, pos)
           }
           case '__div': return (env) => this.arith('/', a(env), b(env), pos)
@@ -1330,7 +1332,8 @@ export class Evaluator {
         return normInt(BigInt(x) / BigInt(y))
       }
       if (typeof x === 'number' && typeof y === 'number') {
-        const z = op === '+' ? x + y : op === '-' ? x - y : x * y
+        // (`+ 0`: JS gives 0 * -3 = -0, and an integer has no -0)
+        const z = op === '+' ? x + y : op === '-' ? x - y : x * y + 0
         if (Number.isSafeInteger(z)) return z
       }
       const bx = BigInt(x)
