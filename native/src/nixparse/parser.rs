@@ -775,6 +775,10 @@ impl<'a> Parser<'a> {
             match n.t {
                 T::PathEnd => break,
                 T::Str => {
+                    // Nix's grammar starts the parts with `${…}`, or with one STR and then `${…}`
+                    if self.stack.len() == mark + 2 && self.peek(0)?.t != T::DollarCurly {
+                        return Err(Fail);
+                    }
                     let s = self.add(Node::Str(n.off, Self::sym(&n)?));
                     self.pair(n.off, s);
                 }

@@ -287,6 +287,7 @@ fn reads_strings_paths_and_numbers() {
     assert_eq!(tree("''\n  ''$x ${y}''"), "(cat! (str \"\")@3@3 (str \"$\")@5@5 (str \"x \")@8@8 (var y)@12@10)@0");
     assert_eq!(tree("./a/${b}/c"), "(cat (path ./a/)@0@0 (var b)@6@4 (str \"/c\")@8@8)@0");
     assert_eq!(tree("a/${b}"), "(cat (path a/)@0@0 (var b)@4@2)@0");
+    assert_eq!(tree("/a//b${c}"), "(cat (path /a/)@0@0 (str \"/b\")@3@3 (var c)@7@5)@0");
     assert_eq!(tree("~/x"), "(hpath ~/x)@0");
     assert_eq!(tree("http://x.org/a"), "(str \"http://x.org/a\")@0");
     assert_eq!(
@@ -326,6 +327,10 @@ fn leaves_errors_to_the_ts_parser() {
         "''abc",
         "let ${a} = 1; in a",
         "a/",
+        // a path's parts start with `${…}`, or with one STR and then `${…}`
+        "/a//b",
+        "/a//b ",
+        "/a//b//c",
         "{ inherit ${a}; }",
         "{ inherit a a; }",
         "1 $",

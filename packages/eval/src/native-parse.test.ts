@@ -301,7 +301,7 @@ describe.skipIf(!nativeParserAvailable())('native parser', () => {
       'let { body = 1; x = 2; }', 'let a = 1; b = { c = a; }; in b.c', 'rec { a = 1; b = a; }',
       '{ f = a: b: a; g = { x ? 1, y, ... }@args: x; h = z@{ }: z; }', '{ b, a, c ? a }: [ a b c ]',
       '"a\\n\\t\\r\\\\\\q$${x}${y}$"', "''\n    a\n      b\n    ''", "''\n  ''$x ''' ''\\n ${y}\n''", "''  x''",
-      './a/${b}/c', '~/x/${y}', '~/a', '/x/../..', 'a/b/../c/./d', 'http://x.org/a?b=c', '[ 1 2147483648 9223372036854775807 1.5e3 .5 __curPos ]',
+      './a/${b}/c', '~/x/${y}', '~/a', '/a//b${c}', '/a/${b}//c', '/x/../..', 'a/b/../c/./d', 'http://x.org/a?b=c', '[ 1 2147483648 9223372036854775807 1.5e3 .5 __curPos ]',
       '{ ${a} = 1; "b c" = 2; ${"d"} = 3; "${e}f" = 4; or = 5; }', '{ inherit "a" ${"b"}; }', 'x.${"y"}.z or null',
       'assert a; with b; if c then d else e', "a'-b_c", 'x:x', 'a.b/c', '[ (a+b) a-b (a/ b) ]', '{}:{}', '{ }', '[ ]', '""', "''''",
       '# comment\r\n1 /* c */ + 2', 'let\r\n  a = "x\r\ny";\rin a', '"\xe9\xff"', "''\n\t a\n\t b\n''", 'f let { body = 1; }',
@@ -342,6 +342,7 @@ describe.skipIf(!nativeParserAvailable())('native parser', () => {
       '{ inherit a; a = 1; }', '{ inherit a a; }', '{ "a" = 1; ${"a"} = 2; }', '{ a, a }: a', '{ a }@a: a', 'a@{ a }: a',
       '99999999999999999999', '9223372036854775808', '"abc', "''abc", '"${a"', 'a/b/', '~/a/', 'let ${a} = 1; in a',
       '{ inherit ${a}; }', '{ inherit (x) "${y}"; }', '/* unterminated', '<a', 'a.', '[ a+b ]', '{ x = 1; } : 1',
+      '/a//b', '/a//b ', '/a//b//c', 'x: ./a//b',
       '['.repeat(100000), '('.repeat(100000), 'x: '.repeat(100000),
     ]
     for (const text of invalid) expect(check(text), text.slice(0, 50)).toBe('error')

@@ -100,6 +100,25 @@ describe('parser', () => {
       expect((err as NixSyntaxError).pos?.toString()).toBe('(string):1:9')
     }
   })
+  it('starts the parts of a path with ${…}, or with one string and then ${…} (outputs of Nix 2.8)', () => {
+    // `/a//b` is the path `/a/`, then the string `/b`: Nix reports a PATH_END where that string
+    // is, or where the path starts when the text ends there
+    const error = (text: string): string => {
+      try {
+        parse(src(text))
+      } catch (err) {
+        return `${(err as NixSyntaxError).message} at ${(err as NixSyntaxError).pos?.toString()}`
+      }
+      return 'parsed'
+    }
+    expect(error('/aaa//bbb ')).toBe('syntax error, unexpected PATH_END, expecting DOLLAR_CURLY at (string):1:6')
+    expect(error('(/aaa//bbb)')).toBe('syntax error, unexpected PATH_END, expecting DOLLAR_CURLY at (string):1:7')
+    expect(error('  /aaa//bbb')).toBe('syntax error, unexpected PATH_END, expecting DOLLAR_CURLY at (string):1:3')
+    expect(error('\n ~/x//y')).toBe('syntax error, unexpected PATH_END, expecting DOLLAR_CURLY at (string):2:2')
+    expect(error('x: /aaa//bbb//c')).toBe('syntax error, unexpected STR, expecting DOLLAR_CURLY at (string):1:14')
+    expect(show('/a//b${c}')).toBe('(/a/ + "/b" + c)')
+    expect(show('/a/${b}//c')).toBe('(/a/ + b + "/" + "/c")')
+  })
   it('takes let after a function, or in a list, as the legacy let { … }, as bison does', () => {
     expect(() => parse(src('f let x'))).toThrow("syntax error, unexpected ID, expecting '{'")
     expect(() => parse(src('[ let x = 1; in x ]'))).toThrow("syntax error, unexpected ID, expecting '{'")

@@ -504,8 +504,18 @@ class Parser {
     for (;;) {
       const n = this.next()
       if (n.t === 'PATH_END') break
-      if (n.t === 'STR') parts.push({ pos: this.pos(n), e: { k: 'str', v: n.v, pos: this.pos(n) } })
-      else if (n.t === 'DOLLAR_CURLY') {
+      if (n.t === 'STR') {
+        // Nix's grammar starts the parts with `${…}`, or with one STR and then `${…}` (`/a//b`
+        // is a PATH `/a/`, then a STR `/b`: an error)
+        if (parts.length === 0 && this.peek().t !== 'DOLLAR_CURLY') {
+          const after = this.peek()
+          // (Nix 2.8 reports a PATH_END where the STR before it is, or, at the end of the text,
+          // where the path starts)
+          const at = after.t !== 'PATH_END' ? after : after.off >= this.src.text.length ? t : n
+          throw new NixSyntaxError(`syntax error, unexpected ${tokenName(after)}, expecting DOLLAR_CURLY`, this.pos(at))
+        }
+        parts.push({ pos: this.pos(n), e: { k: 'str', v: n.v, pos: this.pos(n) } })
+      } else if (n.t === 'DOLLAR_CURLY') {
         const e = this.parseExpr()
         this.expect('}', "'}'")
         parts.push({ pos: this.pos(n), e })
