@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '@tsnix/test-kit'
 import { cryptoDigestHex, digestHex, type HashAlgo } from './hash-lazy.js'
 import { nativeAddon } from './native-addon.js'
 
@@ -7,13 +8,8 @@ const ALGOS: HashAlgo[] = ['md5', 'sha1', 'sha256', 'sha512']
 
 /** Deterministic byte strings of many lengths, NUL and high bytes included. */
 function byteStrings(): string[] {
-  let x = 0x2545f491
-  const byte = (): number => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) & 255
-  }
+  const rand = seededRandom(0x2545f491)
+  const byte = (): number => Math.floor(rand() * 256)
   const out = ['', 'abc', '\u00e9\u00ff\u0000\u0080']
   for (let len = 1; len < 300; len += 7) out.push(String.fromCharCode(...Array.from({ length: len }, byte)))
   return out
