@@ -773,7 +773,8 @@ if (
   }
 }
 
-const { hashLatin1, narHashAndScan, narHashPath, parseNix, scanBytes, scanReferences } = nativeBinding
+const { evalNix, hashLatin1, narHashAndScan, narHashPath, parseNix, scanBytes, scanReferences } = nativeBinding
+export { evalNix }
 export { hashLatin1 }
 export { narHashAndScan }
 export { narHashPath }

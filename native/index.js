@@ -60,3 +60,7 @@ export function hashLatin1(algorithm, text) {
     throw withCode(err)
   }
 }
+
+export function evalNix(src, baseDir, json, storeDir, envAccess) {
+  return bindings.evalNix(src, baseDir, json, storeDir, envAccess)
+}

@@ -21,10 +21,10 @@
 //! - the B side bytes, 4 to a word in memory order.
 
 mod encode;
-mod lexer;
-mod parser;
+pub(crate) mod lexer;
+pub(crate) mod parser;
 mod scope;
-mod strings;
+pub(crate) mod strings;
 
 pub use encode::MAX_TREE_DEPTH;
 pub use parser::MAX_DEPTH;

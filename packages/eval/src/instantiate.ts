@@ -6,10 +6,11 @@
 import { showExpr } from './ast.js'
 import { NixError, formatNixError } from './errors.js'
 import { filterLogMessage } from './log.js'
+import { evalNatively, type NativeEvalJob } from './native-eval.js'
 import { canonPath } from './source.js'
 import { forceDeep, printValue, toJSON, toXML } from './print.js'
 import { Source, byteString } from './source.js'
-import { EvalState, nodeIO, type EvalIO } from './state.js'
+import { DEFAULT_STORE_DIR, EvalState, nodeIO, type EvalIO } from './state.js'
 import { Lambda, NixAttrs, Thunk, showType, type Lazy, type Value } from './values.js'
 
 /** An automatic argument: `--arg name expr` or `--argstr name string`. */
@@ -56,6 +57,11 @@ export interface InstantiateOptions {
   onTrace?: (text: string) => void
   /** Leave out this many first trace messages (shown already by an attempt that overflowed the stack). */
   skipTraces?: number
+  /**
+   * Try the native evaluator first (default true; see native-eval.ts): for `--eval --strict`
+   * of one file or expression, without `-A`, `--arg` or a custom `io`.
+   */
+  native?: boolean
 }
 
 export interface InstantiateResult {
@@ -66,6 +72,8 @@ export interface InstantiateResult {
   exitCode: number
   /** True when the evaluation failed with a JS stack overflow (retry with a larger stack). */
   stackOverflow: boolean
+  /** True when the native evaluator produced the output (see `InstantiateOptions.native`). */
+  native?: boolean
 }
 
 function parseAttrPath(s: string): string[] {
@@ -143,11 +151,31 @@ export function findAlongAttrPath(st: EvalState, path: string, autoArgs: NixAttr
   return v
 }
 
+/** The native evaluator's job when the options are within what it does (see `native`). */
+function nativeJob(opts: InstantiateOptions, cwd: string): NativeEvalJob | undefined {
+  if (opts.native === false || opts.mode !== 'eval' || opts.strict !== true || opts.io !== undefined) return undefined
+  if (opts.output === 'xml' || (opts.attrPaths ?? []).some((a) => a !== '') || (opts.autoArgs ?? []).length > 0) return undefined
+  const items = opts.items ?? []
+  if (items.includes('-') || items.length > 1 || (items.length === 0 && opts.fromArgs === true)) return undefined
+  return {
+    item: items.length === 0 ? './default.nix' : byteString(items[0]!),
+    fromArgs: opts.fromArgs === true,
+    json: opts.output === 'json',
+    cwd,
+    storeDir: byteString(opts.storeDir ?? DEFAULT_STORE_DIR),
+  }
+}
+
 /** Run `nix-instantiate` on parsed options; never throws for Nix errors (they go to stderr). */
 export function runInstantiate(opts: InstantiateOptions): InstantiateResult {
   let stdout = ''
   let stderr = ''
   const cwd = byteString(opts.cwd ?? process.cwd())
+  const fast = nativeJob(opts, cwd)
+  if (fast !== undefined) {
+    const out = evalNatively(fast)
+    if (out !== undefined) return { stdout: out, stderr: '', exitCode: 0, stackOverflow: false, native: true }
+  }
   const showTrace = opts.showTrace ?? false
   const baseIO = opts.io ?? nodeIO()
   const colour = opts.colour ?? false

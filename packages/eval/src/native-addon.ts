@@ -1,7 +1,8 @@
 /**
  * The native addon (`@tsnix/native`, Rust) for the evaluator's hot paths, loaded on first use:
- * its parser (native-parse.ts) and `hashString`'s digests (hash-lazy.ts). Each has a TS twin
- * that runs when the addon is not built or `TSNIX_NATIVE=0`.
+ * its parser (native-parse.ts), `hashString`'s digests (hash-lazy.ts) and its evaluator
+ * (native-eval.ts). Each has a TS twin that runs when the addon is not built or
+ * `TSNIX_NATIVE=0`.
  */
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -10,6 +11,8 @@ import { dirname, join } from 'node:path'
 export interface NativeAddon {
   parseNix(src: Uint8Array): Int32Array | null
   hashLatin1(algorithm: string, text: string): string
+  /** Absent from addons built before it. */
+  evalNix?(src: Uint8Array, baseDir: Uint8Array, json: boolean, storeDir: Uint8Array, envAccess: boolean): Buffer | null
 }
 
 /** The addon's file, beside its package.json (the ESM entry of `@tsnix/native` cannot be bundled as CommonJS). */

@@ -1,0 +1,239 @@
+//! A native fast path for `instantiate --eval --strict`: evaluates a Nix program and prints its
+//! value as `@tsnix/eval` does, or declines. It declines (`None`) as soon as anything goes
+//! outside what it implements exactly: any evaluation error (the TS evaluator then reports it,
+//! with Nix's message and trace), the builtins and constructs it leaves out (string context,
+//! the store, regular expressions, `trace`, `tryEval`, …), a value printed twice (`«repeated»`),
+//! or a stack near its end. Nothing is written before it finishes, so a decline costs only the
+//! time spent. `@tsnix/eval` is its twin; tests compare the two on the differential corpora.
+
+mod builtins;
+mod compile;
+mod eval;
+mod print;
+mod value;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::nixparse::parser::Parser;
+use value::{Env, Symbols, Value};
+
+/// The native evaluator leaves this program to the TS one.
+#[derive(Debug)]
+pub struct Decline;
+
+/// What the caller asks for.
+pub struct Request<'a> {
+    pub src: &'a [u8],
+    /// Directory of the source (relative paths), absolute.
+    pub base_dir: &'a [u8],
+    pub json: bool,
+    pub store_dir: &'a [u8],
+    /// Whether `getEnv` may read the process's environment.
+    pub env_access: bool,
+}
+
+pub struct Evaluator {
+    pub syms: Symbols,
+    globals: HashMap<Sym, Value>,
+    /// `import`ed files by path.
+    imports: HashMap<Vec<u8>, Value>,
+    /// The scopes whose slots may hold thunks of themselves, to break those reference cycles
+    /// at the end; dead ones are dropped when the list doubles.
+    envs: Vec<std::rc::Weak<Env>>,
+    envs_compact_at: usize,
+    /// Lowest address the stack may reach before the evaluation declines.
+    stack_floor: usize,
+    store_dir: Vec<u8>,
+    env_access: bool,
+    pub s: KnownSyms,
+    /// Bytes that string concatenations may still make (see `concat_strings`).
+    pub concat_budget: usize,
+}
+
+use value::Sym;
+
+/// Names the evaluator looks up itself.
+pub struct KnownSyms {
+    pub out_path: Sym,
+    pub functor: Sym,
+    pub to_string: Sym,
+    pub type_: Sym,
+    pub name: Sym,
+    pub value: Sym,
+    pub key: Sym,
+    pub right: Sym,
+    pub wrong: Sym,
+    pub start_set: Sym,
+    pub operator: Sym,
+    pub version: Sym,
+}
+
+/// Nix's `canonPath`: absolute, no `.`/`..` components, no doubled or trailing slashes.
+pub fn canon_path(p: &[u8]) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(p.len());
+    for comp in p.split(|&c| c == b'/') {
+        match comp {
+            b"" | b"." => {}
+            b".." => {
+                while let Some(c) = out.pop() {
+                    if c == b'/' {
+                        break;
+                    }
+                }
+            }
+            _ => {
+                out.push(b'/');
+                out.extend_from_slice(comp);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
+}
+
+/// Bytes of stack below this frame down to the thread's lowest address.
+fn stack_low() -> Option<usize> {
+    // SAFETY: plain calls on a zeroed attribute object that pthread_getattr_np initialises
+    // (and that is destroyed once read).
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut low: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let got = libc::pthread_attr_getstack(&attr, &mut low, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        (got == 0).then_some(low as usize)
+    }
+}
+
+/// Stack of the evaluating thread: Nix recursion some 50 000 calls deep fits (`f 10000` is
+/// what Nix 2.8 manages); deeper, the TS evaluator takes over with its own large stack.
+const STACK: usize = 64 << 20;
+/// What is kept free at the bottom of it: a frame of the evaluator is far smaller.
+const STACK_RESERVE: usize = 1 << 20;
+
+/// Bytes of strings made by `+` and interpolation before the evaluation is left to the TS
+/// evaluator: more means a string grown by appending (quadratic here, linear there).
+const CONCAT_BUDGET: usize = 256 << 20;
+
+impl Evaluator {
+    fn new(req: &Request<'_>) -> Option<Self> {
+        let mut syms = Symbols::default();
+        let mut k = |s: &[u8]| syms.intern(s);
+        let s = KnownSyms {
+            out_path: k(b"outPath"),
+            functor: k(b"__functor"),
+            to_string: k(b"__toString"),
+            type_: k(b"type"),
+            name: k(b"name"),
+            value: k(b"value"),
+            key: k(b"key"),
+            right: k(b"right"),
+            wrong: k(b"wrong"),
+            start_set: k(b"startSet"),
+            operator: k(b"operator"),
+            version: k(b"version"),
+        };
+        let mut ev = Evaluator {
+            syms,
+            globals: HashMap::new(),
+            imports: HashMap::new(),
+            envs: Vec::new(),
+            envs_compact_at: 1024,
+            stack_floor: stack_low()? + STACK_RESERVE,
+            store_dir: req.store_dir.to_vec(),
+            env_access: req.env_access,
+            s,
+            concat_budget: CONCAT_BUDGET,
+        };
+        builtins::install(&mut ev);
+        Some(ev)
+    }
+
+    /// A scope; `cyclic` when its slots may hold thunks of itself (`let`, `rec`, defaults of
+    /// formals), which must be freed at the end.
+    pub fn new_env(&mut self, up: Option<Rc<Env>>, slots: value::Slots, with: Option<(Value, u32)>, cyclic: bool) -> Rc<Env> {
+        let env = Rc::new(Env { up, slots: std::cell::RefCell::new(slots), with: with.map(|(v, l)| (std::cell::RefCell::new(v), l)) });
+        if !cyclic {
+            return env;
+        }
+        if self.envs.len() >= self.envs_compact_at {
+            self.envs.retain(|w| w.strong_count() > 0);
+            self.envs_compact_at = (self.envs.len() * 2).max(1024);
+        }
+        self.envs.push(Rc::downgrade(&env));
+        env
+    }
+
+    /// Empties every live scope, so that the cycles through them are freed.
+    fn break_cycles(&mut self) {
+        for w in std::mem::take(&mut self.envs) {
+            if let Some(env) = w.upgrade() {
+                let slots = std::mem::take(&mut *env.slots.borrow_mut());
+                let with = env.with.as_ref().map(|(v, _)| v.replace(Value::Null));
+                drop((slots, with));
+            }
+        }
+        self.imports.clear();
+        self.globals.clear();
+    }
+
+    pub fn global(&self, s: Sym) -> Option<Value> {
+        self.globals.get(&s).cloned()
+    }
+
+    /// Parse and compile a source, and evaluate it in the global scope (unforced).
+    fn load(&mut self, src: &[u8], base_dir: &[u8]) -> Result<Value, Decline> {
+        let mut p = Parser::new(src);
+        let root = p.parse_top().map_err(|_| Decline)?;
+        let e = compile::Compiler::new(self, &p, base_dir).expr(root)?;
+        let env = self.new_env(None, value::Slots::new(), None, false);
+        Ok(self.thunk(&e, &env))
+    }
+
+    fn run(&mut self, req: &Request<'_>) -> Result<Vec<u8>, Decline> {
+        let v = self.load(req.src, req.base_dir)?;
+        if req.json {
+            let mut out = Vec::new();
+            self.to_json(&v, &mut out)?;
+            Ok(out)
+        } else {
+            let mut out = Vec::new();
+            self.print_strict(&v, &mut out)?;
+            out.push(b'\n');
+            Ok(out)
+        }
+    }
+}
+
+/// Evaluates `req.src` and returns what `instantiate --eval --strict [--json]` prints on
+/// stdout, or None when the TS evaluator must run instead.
+pub fn eval_strict(req: &Request<'_>) -> Option<Vec<u8>> {
+    let run = || -> Option<Vec<u8>> {
+        let t0 = std::time::Instant::now();
+        let mut ev = Evaluator::new(req)?;
+        let out = ev.run(req).ok();
+        let t1 = t0.elapsed();
+        ev.break_cycles();
+        drop(ev);
+        if std::env::var_os("TSNIX_EVAL_TIMING").is_some() {
+            let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+            // SAFETY: writes the calling thread's CPU time into `ts`.
+            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+            eprintln!("eval {:?} total {:?} cpu {:.1}ms", t1, t0.elapsed(), ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6);
+        }
+        out
+    };
+    // a panic (a bug) must not unwind into the JS engine: it declines
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new().name("tsnix-eval".into()).stack_size(STACK);
+        let handle = worker.spawn_scoped(s, || std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok().flatten()).ok()?;
+        handle.join().ok().flatten()
+    })
+}
+

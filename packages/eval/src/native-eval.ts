@@ -1,0 +1,61 @@
+/**
+ * The native evaluator's fast path for `instantiate --eval --strict` (with or without
+ * `--json`): the addon's Rust evaluator (native/src/nixeval) evaluates the program and returns
+ * the output, or declines — on any error, and on whatever it leaves to this package (string
+ * context, the store, regular expressions, `trace`, a value printed twice, …) — and then the
+ * TS evaluator runs as if it had not been asked. The TS evaluator is its twin: tests compare
+ * the two outputs on the differential corpora. `TSNIX_NATIVE_EVAL=0` turns it off.
+ */
+import { lstatSync, readFileSync } from 'node:fs'
+import { nativeAddon } from './native-addon.js'
+import { canonPath } from './source.js'
+
+/** What the fast path needs of `nix-instantiate`'s options (byte strings). */
+export interface NativeEvalJob {
+  /** A file's path, or the expression itself with `fromArgs`. */
+  item: string
+  fromArgs: boolean
+  json: boolean
+  /** Directory of `-E` expressions (byte string). */
+  cwd: string
+  storeDir: string
+}
+
+/** The file an item names, when it is a regular file or a directory's regular `default.nix`. */
+function regularFile(path: string): string | undefined {
+  try {
+    const st = lstatSync(Buffer.from(path, 'latin1'))
+    if (st.isFile()) return path
+    if (!st.isDirectory()) return undefined
+    const file = canonPath(`${path}/default.nix`)
+    return lstatSync(Buffer.from(file, 'latin1')).isFile() ? file : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The output (a byte string) of evaluating the job natively, or undefined when the TS
+ * evaluator must run: no addon (or one without the evaluator), `TSNIX_NATIVE_EVAL=0`, an
+ * item that is not a regular file (symbolic links, `<…>`), or a decline.
+ */
+export function evalNatively(job: NativeEvalJob): string | undefined {
+  if (process.env['TSNIX_NATIVE_EVAL'] === '0') return undefined
+  const addon = nativeAddon()
+  if (addon === null || addon.evalNix === undefined) return undefined
+  let text: Buffer
+  let dir: string
+  if (job.fromArgs) {
+    text = Buffer.from(job.item, 'latin1')
+    dir = job.cwd
+  } else {
+    if (job.item.startsWith('<') && job.item.endsWith('>')) return undefined
+    const file = regularFile(canonPath(job.item, job.cwd))
+    if (file === undefined) return undefined
+    text = readFileSync(Buffer.from(file, 'latin1'))
+    dir = file.slice(0, Math.max(1, file.lastIndexOf('/')))
+  }
+  // (`getEnv` is left to the TS evaluator: a worker thread's process.env is its own copy)
+  const out = addon.evalNix(text, Buffer.from(dir, 'latin1'), job.json, Buffer.from(job.storeDir, 'latin1'), false)
+  return out === null ? undefined : out.toString('latin1')
+}
