@@ -33,7 +33,46 @@ impl Evaluator {
                 let v = env.slots.borrow()[*slot as usize].clone();
                 v
             }
+            // (`n - 1` on an evaluated integer is computed now instead of allocating a thunk:
+            // integer `+ - * <` cannot fail, and under --strict nothing shows a thunk)
+            Expr::PrimCall(id, args) if args.len() == 2 => {
+                if let (Some(Value::Int(i)), Some(Value::Int(j))) = (self.peek(&args[0], env), self.peek(&args[1], env)) {
+                    if let Some(v) = super::builtins::int_arith(*id, i, j) {
+                        return v;
+                    }
+                }
+                Thunk::new(ThunkState::Pending(e.clone(), env.clone()))
+            }
+            Expr::ConcatStrings(false, parts) if parts.len() == 2 => {
+                if let (Some(Value::Int(i)), Some(Value::Int(j))) = (self.peek(&parts[0], env), self.peek(&parts[1], env)) {
+                    return Value::Int(i.wrapping_add(j));
+                }
+                Thunk::new(ThunkState::Pending(e.clone(), env.clone()))
+            }
             _ => Thunk::new(ThunkState::Pending(e.clone(), env.clone())),
+        }
+    }
+
+    /// The value of a constant or of a variable already evaluated, without evaluating anything.
+    fn peek(&self, e: &Expr, env: &Rc<Env>) -> Option<Value> {
+        let v = match e {
+            Expr::Const(v) => v.clone(),
+            Expr::Var(level, slot) => {
+                let mut env = env;
+                for _ in 0..*level {
+                    env = env.up.as_ref()?;
+                }
+                let v = env.slots.borrow().get(*slot as usize)?.clone();
+                v
+            }
+            _ => return None,
+        };
+        match v {
+            Value::Thunk(t) => match &*t.state.borrow() {
+                ThunkState::Done(v) => Some(v.clone()),
+                _ => None,
+            },
+            v => Some(v),
         }
     }
 
@@ -46,6 +85,7 @@ impl Evaluator {
         }
     }
 
+    #[inline]
     pub fn force(&mut self, v: &Value) -> R<Value> {
         match v {
             Value::Thunk(t) => self.force_thunk(t),
@@ -80,24 +120,27 @@ impl Evaluator {
             env = env.up.clone().ok_or(Decline)?;
         }
         loop {
-            let (cell, prev) = env.with.as_ref().ok_or(Decline)?;
-            let cur = cell.borrow().clone();
+            if env.with == 0 {
+                return Err(Decline);
+            }
+            let cur = env.slots.borrow()[0].clone();
             let attrs = match cur {
                 Value::Attrs(a) => a,
                 other => {
                     let forced = self.force(&other)?;
                     let Value::Attrs(a) = forced else { return Err(Decline) };
-                    *cell.borrow_mut() = Value::Attrs(a.clone());
+                    env.slots.borrow_mut()[0] = Value::Attrs(a.clone());
                     a
                 }
             };
             if let Some(v) = attrs.get(name) {
                 return Ok(v.clone());
             }
-            if *prev == 0 {
+            let prev = env.with - 1;
+            if prev == 0 {
                 return Err(Decline);
             }
-            for _ in 0..*prev {
+            for _ in 0..prev {
                 env = env.up.clone().ok_or(Decline)?;
             }
         }
@@ -155,7 +198,19 @@ impl Evaluator {
                     en = en.up.as_ref().expect("scope depth");
                 }
                 let v = en.slots.borrow()[*slot as usize].clone();
-                self.force(&v)
+                match v {
+                    Value::Thunk(t) => self.force_thunk(&t),
+                    v => Ok(v),
+                }
+            }
+            Expr::ConcatStrings(false, parts) if parts.len() == 2 => {
+                // `a + b`: both operands, then integers added at once
+                let a = self.eval(&parts[0], env)?;
+                let b = self.eval(&parts[1], env)?;
+                match (&a, &b) {
+                    (Value::Int(i), Value::Int(j)) => Ok(Value::Int(i.wrapping_add(*j))),
+                    _ => self.concat_values(false, vec![a, b]),
+                }
             }
             Expr::Select(e, path, def) => {
                 let mut v = self.eval(e, env)?;
@@ -211,7 +266,7 @@ impl Evaluator {
                 self.call(fv, &vals)
             }
             Expr::Let(binds, body) => {
-                let scope = self.new_env(Some(env.clone()), Slots::from_elem(Value::Null, binds.len()), None, true);
+                let scope = self.new_env(Some(env.clone()), Slots::from_elem(Value::Null, binds.len()), 0, true);
                 let vals: Vec<Value> = binds.iter().map(|(x, inherited)| if *inherited { self.thunk(x, env) } else { self.thunk_in(x, &scope) }).collect();
                 *scope.slots.borrow_mut() = Slots::from_vec(vals);
                 self.eval(body, &scope)
@@ -268,7 +323,7 @@ impl Evaluator {
                 Ok(Value::Attrs(Rc::new(Attrs { items })))
             }
             Expr::RecAttrs(all, dyns) => {
-                let scope = self.new_env(Some(env.clone()), Slots::from_elem(Value::Null, all.len()), None, true);
+                let scope = self.new_env(Some(env.clone()), Slots::from_elem(Value::Null, all.len()), 0, true);
                 let mut items = Vec::with_capacity(all.len() + dyns.len());
                 for (s, x, inherited) in all {
                     let v = if *inherited { self.thunk(x, env) } else { self.thunk_in(x, &scope) };
@@ -292,7 +347,7 @@ impl Evaluator {
             }
             Expr::With(attrs, body, prev) => {
                 let a = self.thunk(attrs, env);
-                let scope = self.new_env(Some(env.clone()), Slots::new(), Some((a, *prev)), false);
+                let scope = self.new_env(Some(env.clone()), smallvec![a], *prev + 1, false);
                 self.eval(body, &scope)
             }
             Expr::Assert(c, body) => {
@@ -431,13 +486,13 @@ impl Evaluator {
         self.check_stack()?;
         let info: &LambdaInfo = &c.info;
         let Some(formals) = &info.formals else {
-            let scope = self.new_env(Some(c.env.clone()), smallvec![arg.clone()], None, false);
+            let scope = self.new_env(Some(c.env.clone()), smallvec![arg.clone()], 0, false);
             return self.eval(&info.body, &scope);
         };
         let a = self.force_attrs(arg)?;
         // (a default's thunk refers to the scope it is in: a cycle to break at the end)
         let defaults = formals.iter().any(|(name, def)| def.is_some() && a.get(*name).is_none());
-        let scope = self.new_env(Some(c.env.clone()), Slots::from_elem(Value::Null, info.slots as usize), None, defaults);
+        let scope = self.new_env(Some(c.env.clone()), Slots::from_elem(Value::Null, info.slots as usize), 0, defaults);
         let mut used = 0;
         {
             let mut vals = Slots::with_capacity(info.slots as usize);
@@ -520,6 +575,17 @@ impl Evaluator {
     }
 
     fn concat_strings(&mut self, force_string: bool, parts: &[Rc<Expr>], env: &Rc<Env>) -> R<Value> {
+        // (each part is checked after it is evaluated, before the next; evaluating them all
+        // first differs only when one fails, and then the TS evaluator decides)
+        let mut vals = Vec::with_capacity(parts.len());
+        for part in parts {
+            vals.push(self.eval(part, env)?);
+        }
+        self.concat_values(force_string, vals)
+    }
+
+    /// ExprConcatStrings on the evaluated parts: the first decides between a sum, a path and a string.
+    fn concat_values(&mut self, force_string: bool, vals: Vec<Value>) -> R<Value> {
         #[derive(PartialEq, Clone, Copy)]
         enum T {
             Int,
@@ -531,8 +597,7 @@ impl Evaluator {
         let mut ty = T::Str;
         let (mut n, mut nf) = (0i64, 0f64);
         let mut s: Vec<u8> = Vec::new();
-        for part in parts {
-            let v = self.eval(part, env)?;
+        for v in vals {
             if first {
                 ty = match v {
                     Value::Int(_) => T::Int,

@@ -157,8 +157,8 @@ impl Evaluator {
 
     /// A scope; `cyclic` when its slots may hold thunks of itself (`let`, `rec`, defaults of
     /// formals), which must be freed at the end.
-    pub fn new_env(&mut self, up: Option<Rc<Env>>, slots: value::Slots, with: Option<(Value, u32)>, cyclic: bool) -> Rc<Env> {
-        let env = Rc::new(Env { up, slots: std::cell::RefCell::new(slots), with: with.map(|(v, l)| (std::cell::RefCell::new(v), l)) });
+    pub fn new_env(&mut self, up: Option<Rc<Env>>, slots: value::Slots, with: u32, cyclic: bool) -> Rc<Env> {
+        let env = Rc::new(Env { up, slots: std::cell::RefCell::new(slots), with });
         if !cyclic {
             return env;
         }
@@ -175,8 +175,7 @@ impl Evaluator {
         for w in std::mem::take(&mut self.envs) {
             if let Some(env) = w.upgrade() {
                 let slots = std::mem::take(&mut *env.slots.borrow_mut());
-                let with = env.with.as_ref().map(|(v, _)| v.replace(Value::Null));
-                drop((slots, with));
+                drop(slots);
             }
         }
         self.imports.clear();
@@ -192,7 +191,7 @@ impl Evaluator {
         let mut p = Parser::new(src);
         let root = p.parse_top().map_err(|_| Decline)?;
         let e = compile::Compiler::new(self, &p, base_dir).expr(root)?;
-        let env = self.new_env(None, value::Slots::new(), None, false);
+        let env = self.new_env(None, value::Slots::new(), 0, false);
         Ok(self.thunk(&e, &env))
     }
 
@@ -215,18 +214,9 @@ impl Evaluator {
 /// stdout, or None when the TS evaluator must run instead.
 pub fn eval_strict(req: &Request<'_>) -> Option<Vec<u8>> {
     let run = || -> Option<Vec<u8>> {
-        let t0 = std::time::Instant::now();
         let mut ev = Evaluator::new(req)?;
         let out = ev.run(req).ok();
-        let t1 = t0.elapsed();
         ev.break_cycles();
-        drop(ev);
-        if std::env::var_os("TSNIX_EVAL_TIMING").is_some() {
-            let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-            // SAFETY: writes the calling thread's CPU time into `ts`.
-            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-            eprintln!("eval {:?} total {:?} cpu {:.1}ms", t1, t0.elapsed(), ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6);
-        }
         out
     };
     // a panic (a bug) must not unwind into the JS engine: it declines
@@ -237,3 +227,6 @@ pub fn eval_strict(req: &Request<'_>) -> Option<Vec<u8>> {
     })
 }
 
+
+#[cfg(test)]
+mod tests;

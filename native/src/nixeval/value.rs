@@ -140,10 +140,10 @@ pub type Slots = SmallVec<[Value; 2]>;
 /// A scope's values: a `let`, `rec` set or function call's slots, or a `with`'s set.
 pub struct Env {
     pub up: Option<Rc<Env>>,
+    /// A `with`'s one slot is its set (a thunk until first looked into).
     pub slots: RefCell<Slots>,
-    /// For a `with`: its set (a thunk until first looked into), and how many levels up the next
-    /// enclosing `with` is (0: none).
-    pub with: Option<(RefCell<Value>, u32)>,
+    /// For a `with`: 1 + how many levels up the next enclosing `with` is (1: none); else 0.
+    pub with: u32,
 }
 
 // Values are dropped without recursion: a long chain (a list of lists, sets nested a million
@@ -156,6 +156,7 @@ thread_local! {
 }
 
 /// Whether dropping `v` would free a container (and so recurse).
+#[inline]
 fn owns_container(v: &Value) -> bool {
     match v {
         Value::Attrs(r) => Rc::strong_count(r) == 1,
@@ -189,6 +190,10 @@ fn drain() {
 
 impl Drop for Attrs {
     fn drop(&mut self) {
+        // (the usual case: nothing held alone, so dropping the fields only counts references down)
+        if !self.items.iter().any(|(_, v)| owns_container(v)) {
+            return;
+        }
         let mut buried = false;
         for (_, v) in self.items.drain(..) {
             buried |= bury(v);
@@ -201,6 +206,9 @@ impl Drop for Attrs {
 
 impl Drop for List {
     fn drop(&mut self) {
+        if !self.items.iter().any(owns_container) {
+            return;
+        }
         let mut buried = false;
         for v in std::mem::take(&mut self.items).into_vec() {
             buried |= bury(v);
@@ -213,12 +221,12 @@ impl Drop for List {
 
 impl Drop for Env {
     fn drop(&mut self) {
+        if !self.slots.get_mut().iter().any(owns_container) {
+            return;
+        }
         let mut buried = false;
         for v in self.slots.get_mut().drain(..) {
             buried |= bury(v);
-        }
-        if let Some((w, _)) = &mut self.with {
-            buried |= bury(std::mem::replace(w.get_mut(), Value::Null));
         }
         if buried {
             drain();

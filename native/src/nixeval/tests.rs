@@ -1,0 +1,37 @@
+//! The evaluator on its own (its comparison with the TS evaluator is in
+//! packages/eval/src/native-eval.test.ts).
+
+use super::{eval_strict, Request};
+
+fn run(src: &str) -> Option<String> {
+    let req = Request { src: src.as_bytes(), base_dir: b"/d", json: false, store_dir: b"/nix/store", env_access: false };
+    eval_strict(&req).map(|out| String::from_utf8(out).expect("UTF-8 output"))
+}
+
+#[test]
+fn evaluates_and_prints() {
+    assert_eq!(run("let f = n: if n < 2 then n else f (n - 1) + f (n - 2); in f 20").as_deref(), Some("6765\n"));
+    assert_eq!(run("rec { a = b + 1; b = 2; c = ./x + \"/y\"; }").as_deref(), Some("{ a = 3; b = 2; c = /d/x/y; }\n"));
+    assert_eq!(run("with { a = 1; }; let b = 2; in with { b = 3; c = 4; }; [ a b c ]").as_deref(), Some("[ 1 2 4 ]\n"));
+}
+
+#[test]
+fn declines_errors_and_what_it_leaves_out() {
+    for src in ["throw \"x\"", "let x = x; in x", "1 + \"a\"", "builtins.trace 1 1", "x", "let f = x: f x; in f 1"] {
+        assert_eq!(run(src), None, "{src}");
+    }
+}
+
+/// Evaluates the file named by `TSNIX_EVAL_FILE`, for profiling the evaluator without Node:
+/// `TSNIX_EVAL_FILE=f.nix cargo test --release --lib eval_file -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn eval_file() {
+    let path = std::env::var("TSNIX_EVAL_FILE").expect("TSNIX_EVAL_FILE");
+    let path = std::fs::canonicalize(path).expect("file");
+    let src = std::fs::read(&path).expect("readable file");
+    let dir = path.parent().expect("directory").as_os_str().as_encoded_bytes().to_vec();
+    let req = Request { src: &src, base_dir: &dir, json: false, store_dir: b"/nix/store", env_access: false };
+    let out = eval_strict(&req).expect("not declined");
+    print!("{}", String::from_utf8_lossy(&out));
+}
