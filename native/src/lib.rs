@@ -31,6 +31,30 @@ mod js;
 /// ones take a slower path whatever the alignment.
 struct Allocator;
 
+extern "C" {
+    /// mimalloc's, linked in by libmimalloc-sys.
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+/// `mi_option_purge_delay` and `mi_option_allow_thp` in mimalloc.h (v3, as Cargo.lock pins
+/// libmimalloc-sys 0.1.49).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+const MI_OPTION_ALLOW_THP: std::ffi::c_int = 43;
+static OPTIONS_SET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// mimalloc's options, before its first allocation maps memory: no transparent huge pages (the
+/// kernel zeroes, and may compact memory for, 2 MiB at each first touch: 0.5 s of system time
+/// in the 10 000-package set instead of 0.14 s), and memory freed is kept for the next
+/// allocations instead of going back to the system after 10 ms.
+#[cold]
+fn set_allocator_options() {
+    // SAFETY: plain setters of mimalloc's option table (no allocation); setting twice is harmless.
+    unsafe {
+        mi_option_set(MI_OPTION_ALLOW_THP, 0);
+        mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+    }
+    OPTIONS_SET.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Whether `mi_malloc` gives blocks aligned enough for `layout`.
 fn plain(layout: std::alloc::Layout) -> bool {
     layout.align() <= 8 || (layout.align() <= 16 && layout.size() >= 16)
@@ -41,6 +65,9 @@ fn plain(layout: std::alloc::Layout) -> bool {
 unsafe impl std::alloc::GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if !OPTIONS_SET.load(std::sync::atomic::Ordering::Relaxed) {
+            set_allocator_options();
+        }
         if plain(layout) {
             libmimalloc_sys::mi_malloc(layout.size()) as *mut u8
         } else {
@@ -49,6 +76,9 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
     }
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if !OPTIONS_SET.load(std::sync::atomic::Ordering::Relaxed) {
+            set_allocator_options();
+        }
         if plain(layout) {
             libmimalloc_sys::mi_zalloc(layout.size()) as *mut u8
         } else {

@@ -870,7 +870,8 @@ impl Evaluator {
             P::IntersectAttrs => {
                 let x = self.force_attrs(&a[0])?;
                 let y = self.force_attrs(&a[1])?;
-                let items = y.items.iter().filter(|(k, _)| x.get(*k).is_some()).cloned().collect();
+                // (as Nix: each name of the first set looked up in the second, which is often the large one)
+                let items = x.items.iter().filter_map(|(k, _)| y.get(*k).map(|v| (*k, v.clone()))).collect();
                 Value::Attrs(Rc::new(Attrs { items }))
             }
             P::IsAttrs => Value::Bool(matches!(self.force(&a[0])?, Value::Attrs(_))),
