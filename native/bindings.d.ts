@@ -10,11 +10,11 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
- * `instantiate --eval --strict` of a Nix source by the native evaluator (src/nixeval): what
- * it prints on stdout (the `--json` form with `json`), or null when the TS evaluator must
- * run instead (an error, or something the native one leaves out). Synchronous.
+ * `instantiate --eval --strict [-A path …]` of a Nix source by the native evaluator
+ * (src/nixeval): what it prints on stdout (the `--json` form with `json`), or null when the
+ * TS evaluator must run instead (an error, or something the native one leaves out). Synchronous.
  */
-export declare function evalNix(src: Uint8Array, baseDir: Uint8Array, json: boolean, storeDir: Uint8Array, envAccess: boolean): Buffer | null
+export declare function evalNix(src: Uint8Array, baseDir: Uint8Array, json: boolean, storeDir: Uint8Array, envAccess: boolean, attrPaths?: Array<Buffer> | undefined | null): Buffer | null
 
 /**
  * The base-16 `algorithm` digest of a string's Latin-1 bytes (`@tsnix/eval` keeps Nix's byte

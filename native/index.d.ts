@@ -70,12 +70,13 @@ export declare function hashLatin1(algorithm: NarHashAlgorithm, text: string): s
 
 /**
  * Evaluates a Nix source (its bytes) as `nix-instantiate --eval --strict` does and returns what
- * that prints on stdout (the `--json` form with `json`, without a newline, as Nix), or null
+ * that prints on stdout (the `--json` form with `json`, without a newline, as Nix; with
+ * `attrPaths`, each `-A` path's value in turn, functions with formals called on the way), or null
  * when it declines: on any evaluation error and on whatever it leaves to `@tsnix/eval`'s TS
- * evaluator (string context and the store, `trace`, `tryEval`, regular expressions, `sort`,
+ * evaluator (string context and the store, `trace`, `tryEval`, regular expressions,
  * `fromJSON`/`fromTOML`, file reads, `<…>` paths, a set or list printed twice, recursion deeper
  * than about 40 000 calls, …). `baseDir` is the directory relative paths in the source start
  * from, `storeDir` the value of `builtins.storeDir`; `getEnv` declines unless `envAccess`.
  * Synchronous; runs on a thread of its own with a 64 MiB stack.
  */
-export declare function evalNix(src: Uint8Array, baseDir: Uint8Array, json: boolean, storeDir: Uint8Array, envAccess: boolean): Buffer | null
+export declare function evalNix(src: Uint8Array, baseDir: Uint8Array, json: boolean, storeDir: Uint8Array, envAccess: boolean, attrPaths?: Buffer[]): Buffer | null

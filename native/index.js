@@ -61,6 +61,6 @@ export function hashLatin1(algorithm, text) {
   }
 }
 
-export function evalNix(src, baseDir, json, storeDir, envAccess) {
-  return bindings.evalNix(src, baseDir, json, storeDir, envAccess)
+export function evalNix(src, baseDir, json, storeDir, envAccess, attrPaths) {
+  return bindings.evalNix(src, baseDir, json, storeDir, envAccess, attrPaths)
 }

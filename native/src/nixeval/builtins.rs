@@ -99,6 +99,7 @@ const PRIMS: &[(&str, usize)] = &[
     ("typeOf", 1),
     ("zipAttrsWith", 2),
     ("addErrorContext", 2),
+    ("sort", 2),
 ];
 
 /// The implemented functions, in the order of `PRIMS`.
@@ -168,10 +169,11 @@ pub enum P {
     TypeOf,
     ZipAttrsWith,
     AddErrorContext,
+    Sort,
 }
 
 /// `PRIMS`'s functions by id.
-const ORDER: [P; 64] = [
+const ORDER: [P; 65] = [
     P::Add,
     P::Sub,
     P::Mul,
@@ -236,6 +238,7 @@ const ORDER: [P; 64] = [
     P::TypeOf,
     P::ZipAttrsWith,
     P::AddErrorContext,
+    P::Sort,
 ];
 
 fn prim_id(name: &str) -> Option<u16> {
@@ -1010,6 +1013,18 @@ impl Evaluator {
                 let mut out = Vec::new();
                 self.coerce_to_string(&a[0], true, false, true, &mut out)?;
                 Value::Str(Rc::from(out))
+            }
+            P::Sort => {
+                let f = self.force_function(&a[0])?;
+                let l = self.force_list(&a[1])?;
+                for x in l.iter() {
+                    self.force(x)?;
+                }
+                let sorted = super::sort::stable_sort(&l, &mut |x, y| match self.call_forced(&f, &[x.clone(), y.clone()])? {
+                    Value::Bool(b) => Ok(b),
+                    _ => Err(Decline),
+                })?;
+                Value::list(sorted)
             }
             P::ZipAttrsWith => {
                 let f = self.force_function(&a[0])?;

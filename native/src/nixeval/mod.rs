@@ -10,6 +10,7 @@ mod builtins;
 mod compile;
 mod eval;
 mod print;
+mod sort;
 mod value;
 
 use std::collections::HashMap;
@@ -31,6 +32,8 @@ pub struct Request<'a> {
     pub store_dir: &'a [u8],
     /// Whether `getEnv` may read the process's environment.
     pub env_access: bool,
+    /// `-A` paths (`a.b.0`), each printed in turn; none: the whole value.
+    pub attr_paths: &'a [&'a [u8]],
 }
 
 pub struct Evaluator {
@@ -196,18 +199,94 @@ impl Evaluator {
     }
 
     fn run(&mut self, req: &Request<'_>) -> Result<Vec<u8>, Decline> {
-        let v = self.load(req.src, req.base_dir)?;
-        if req.json {
-            let mut out = Vec::new();
-            self.to_json(&v, &mut out)?;
-            Ok(out)
-        } else {
-            let mut out = Vec::new();
-            self.print_strict(&v, &mut out)?;
-            out.push(b'\n');
-            Ok(out)
+        let root = self.load(req.src, req.base_dir)?;
+        let whole: [&[u8]; 1] = [b""];
+        let paths = if req.attr_paths.is_empty() { &whole[..] } else { req.attr_paths };
+        let mut out = Vec::new();
+        for path in paths {
+            let v = self.along_attr_path(path, &root)?;
+            if req.json {
+                self.to_json(&v, &mut out)?;
+            } else {
+                self.print_strict(&v, &mut out)?;
+                out.push(b'\n');
+            }
+        }
+        Ok(out)
+    }
+
+    /// Follows an `-A` path as `nix-instantiate` (findAlongAttrPath, no `--arg`): each step
+    /// calls a function with formals (all with defaults) or a functor first.
+    fn along_attr_path(&mut self, path: &[u8], root: &Value) -> Result<Value, Decline> {
+        let mut v = root.clone();
+        for attr in parse_attr_path(path)? {
+            let cur = self.auto_call(&v)?;
+            v = if !attr.is_empty() && attr.iter().all(u8::is_ascii_digit) {
+                let Value::List(l) = cur else { return Err(Decline) };
+                let i = std::str::from_utf8(&attr).ok().and_then(|s| s.parse::<usize>().ok()).ok_or(Decline)?;
+                l.get(i).cloned().ok_or(Decline)?
+            } else {
+                let Value::Attrs(a) = cur else { return Err(Decline) };
+                if attr.is_empty() {
+                    return Err(Decline);
+                }
+                let s = self.syms.intern(&attr);
+                a.get(s).cloned().ok_or(Decline)?
+            };
+        }
+        self.force(&v)
+    }
+
+    /// autoCallFunction without automatic arguments.
+    fn auto_call(&mut self, v: &Value) -> Result<Value, Decline> {
+        let f = self.force(v)?;
+        if let Value::Attrs(a) = &f {
+            if let Some(functor) = a.get(self.s.functor).cloned() {
+                let functor = self.force(&functor)?;
+                let r = self.call(functor, std::slice::from_ref(&f))?;
+                return self.auto_call(&r);
+            }
+        }
+        match &f {
+            Value::Lambda(c) => match &c.info.formals {
+                Some(formals) if formals.iter().all(|(_, d)| d.is_some()) => {
+                    let empty = Value::Attrs(Rc::new(value::Attrs { items: Vec::new() }));
+                    self.call(f.clone(), &[empty])
+                }
+                Some(_) => Err(Decline),
+                None => Ok(f),
+            },
+            _ => Ok(f),
         }
     }
+}
+
+/// An `-A` path's names: split at dots, `"…"` quoting a name with dots.
+fn parse_attr_path(s: &[u8]) -> Result<Vec<Vec<u8>>, Decline> {
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'.' => out.push(std::mem::take(&mut cur)),
+            b'"' => {
+                i += 1;
+                while i < s.len() && s[i] != b'"' {
+                    cur.push(s[i]);
+                    i += 1;
+                }
+                if i >= s.len() {
+                    return Err(Decline);
+                }
+            }
+            c => cur.push(c),
+        }
+        i += 1;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    Ok(out)
 }
 
 /// Evaluates `req.src` and returns what `instantiate --eval --strict [--json]` prints on

@@ -4,7 +4,7 @@
 use super::{eval_strict, Request};
 
 fn run(src: &str) -> Option<String> {
-    let req = Request { src: src.as_bytes(), base_dir: b"/d", json: false, store_dir: b"/nix/store", env_access: false };
+    let req = Request { src: src.as_bytes(), base_dir: b"/d", json: false, store_dir: b"/nix/store", env_access: false, attr_paths: &[] };
     eval_strict(&req).map(|out| String::from_utf8(out).expect("UTF-8 output"))
 }
 
@@ -13,6 +13,18 @@ fn evaluates_and_prints() {
     assert_eq!(run("let f = n: if n < 2 then n else f (n - 1) + f (n - 2); in f 20").as_deref(), Some("6765\n"));
     assert_eq!(run("rec { a = b + 1; b = 2; c = ./x + \"/y\"; }").as_deref(), Some("{ a = 3; b = 2; c = /d/x/y; }\n"));
     assert_eq!(run("with { a = 1; }; let b = 2; in with { b = 3; c = 4; }; [ a b c ]").as_deref(), Some("[ 1 2 4 ]\n"));
+}
+
+#[test]
+fn follows_attribute_paths() {
+    let src = b"{ x ? 1 }: { a.b = [ x { c = 2; } ]; \"d.e\" = { __functor = s: { f ? 3 }: { g = f; }; }; }";
+    let run_paths = |paths: &[&[u8]]| {
+        let req = Request { src, base_dir: b"/d", json: false, store_dir: b"/nix/store", env_access: false, attr_paths: paths };
+        eval_strict(&req).map(|out| String::from_utf8(out).expect("UTF-8 output"))
+    };
+    assert_eq!(run_paths(&[b"a.b.1.c", b"a.b.0", b"\"d.e\".g"]).as_deref(), Some("2\n1\n3\n"));
+    assert_eq!(run_paths(&[b"a.b.2"]), None);
+    assert_eq!(run_paths(&[b"a..b"]), None);
 }
 
 #[test]
@@ -31,7 +43,7 @@ fn eval_file() {
     let path = std::fs::canonicalize(path).expect("file");
     let src = std::fs::read(&path).expect("readable file");
     let dir = path.parent().expect("directory").as_os_str().as_encoded_bytes().to_vec();
-    let req = Request { src: &src, base_dir: &dir, json: false, store_dir: b"/nix/store", env_access: false };
+    let req = Request { src: &src, base_dir: &dir, json: false, store_dir: b"/nix/store", env_access: false, attr_paths: &[] };
     let out = eval_strict(&req).expect("not declined");
     print!("{}", String::from_utf8_lossy(&out));
 }

@@ -59,7 +59,7 @@ export interface InstantiateOptions {
   skipTraces?: number
   /**
    * Try the native evaluator first (default true; see native-eval.ts): for `--eval --strict`
-   * of one file or expression, without `-A`, `--arg` or a custom `io`.
+   * of one file or expression, without `--arg` or a custom `io`.
    */
   native?: boolean
 }
@@ -154,7 +154,7 @@ export function findAlongAttrPath(st: EvalState, path: string, autoArgs: NixAttr
 /** The native evaluator's job when the options are within what it does (see `native`). */
 function nativeJob(opts: InstantiateOptions, cwd: string): NativeEvalJob | undefined {
   if (opts.native === false || opts.mode !== 'eval' || opts.strict !== true || opts.io !== undefined) return undefined
-  if (opts.output === 'xml' || (opts.attrPaths ?? []).some((a) => a !== '') || (opts.autoArgs ?? []).length > 0) return undefined
+  if (opts.output === 'xml' || (opts.autoArgs ?? []).length > 0) return undefined
   const items = opts.items ?? []
   if (items.includes('-') || items.length > 1 || (items.length === 0 && opts.fromArgs === true)) return undefined
   return {
@@ -163,6 +163,7 @@ function nativeJob(opts: InstantiateOptions, cwd: string): NativeEvalJob | undef
     json: opts.output === 'json',
     cwd,
     storeDir: byteString(opts.storeDir ?? DEFAULT_STORE_DIR),
+    attrPaths: (opts.attrPaths ?? []).map(byteString),
   }
 }
 

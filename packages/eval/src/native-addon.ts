@@ -12,7 +12,7 @@ export interface NativeAddon {
   parseNix(src: Uint8Array): Int32Array | null
   hashLatin1(algorithm: string, text: string): string
   /** Absent from addons built before it. */
-  evalNix?(src: Uint8Array, baseDir: Uint8Array, json: boolean, storeDir: Uint8Array, envAccess: boolean): Buffer | null
+  evalNix?(src: Uint8Array, baseDir: Uint8Array, json: boolean, storeDir: Uint8Array, envAccess: boolean, attrPaths?: Buffer[]): Buffer | null
 }
 
 /** The addon's file, beside its package.json (the ESM entry of `@tsnix/native` cannot be bundled as CommonJS). */

@@ -124,10 +124,19 @@ describe.skipIf(!hasEvaluator)('native evaluator: what it takes and what it leav
       '[ (x: x) builtins.map (builtins.map (x: x)) ]',
     ]) expect({ e, taken: takes(e) }).toEqual({ e, taken: true })
   })
+  it('sorts as Nix, whatever the comparator (seeded)', () => {
+    const rand = seededRandom(77)
+    const cmps = ['a: b: a < b', 'a: b: a <= b', 'a: b: true', 'a: b: false', 'a: b: (a + b) - ((a + b) / 3) * 3 == 0', 'builtins.lessThan']
+    for (let i = 0; i < 60; i++) {
+      const list = Array.from({ length: Math.floor(rand() * 60) }, () => Math.floor(rand() * 20))
+      const e = `builtins.sort (${cmps[Math.floor(rand() * cmps.length)]!}) [ ${list.join(' ')} ]`
+      expect({ e, taken: takes(e) }).toEqual({ e, taken: true })
+    }
+  })
   it('leaves errors, traces, string context, the store, regular expressions and «repeated» to the TS evaluator', () => {
     for (const e of [
       'throw "no"', '{ a = 1; }.b', 'assert false; 1', 'let x = x; in x', 'builtins.trace "t" 1', 'builtins.tryEval (throw "x")',
-      '"${./a}"', 'builtins.match "a" "a"', 'builtins.sort builtins.lessThan [ 2 1 ]', 'let s = { a = 1; }; in [ s s ]',
+      '"${./a}"', 'builtins.match "a" "a"', 'let s = { a = 1; }; in [ s s ]',
       '__curPos', 'builtins.getEnv "HOME"', '1 / 0', '(x: x) == (x: x)', '<nixpkgs>', 'builtins.derivation',
     ]) expect({ e, taken: takes(e) }).toEqual({ e, taken: false })
   })
@@ -139,6 +148,15 @@ describe.skipIf(!hasEvaluator)('native evaluator: what it takes and what it leav
     const deeper = runInstantiate(deep(200000))
     expect([deeper.native, deeper.stackOverflow]).toEqual([undefined, true])
   }, 60_000)
+  it('follows -A paths as nix-instantiate, calling functions with formals and functors on the way', () => {
+    const e = '{ x ? 1 }: { a.b = [ x { c = 2; } ]; "d.e" = { __functor = s: { f ? 3 }: { g = f; }; }; n = { y }: y; }'
+    const taken = (attrPaths: string[], output: 'nix' | 'json' = 'nix'): boolean => twin({ ...expr(e, output), attrPaths })
+    expect(taken(['a.b.1.c', 'a.b.0', '"d.e".g'])).toBe(true)
+    expect(taken(['a', 'a.b'], 'json')).toBe(true)
+    expect(runInstantiate({ ...expr(e), attrPaths: ['a.b.1.c', '"d.e".g'] }).stdout).toBe('2\n3\n')
+    // errors (out of range, an empty name, a missing argument) are the TS evaluator's
+    for (const paths of [['a.b.2'], ['a..b'], ['n.y'], ['a.c'], ['"a']]) expect(taken(paths)).toBe(false)
+  })
   it('imports files as Nix does: relative to the file, a directory\'s default.nix, one value per file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'native-eval-'))
     mkdirSync(join(dir, 'sub'))

@@ -1,6 +1,6 @@
 /**
  * The native evaluator's fast path for `instantiate --eval --strict` (with or without
- * `--json`): the addon's Rust evaluator (native/src/nixeval) evaluates the program and returns
+ * `--json` and `-A`): the addon's Rust evaluator (native/src/nixeval) evaluates the program and returns
  * the output, or declines — on any error, and on whatever it leaves to this package (string
  * context, the store, regular expressions, `trace`, a value printed twice, …) — and then the
  * TS evaluator runs as if it had not been asked. The TS evaluator is its twin: tests compare
@@ -19,6 +19,8 @@ export interface NativeEvalJob {
   /** Directory of `-E` expressions (byte string). */
   cwd: string
   storeDir: string
+  /** `-A` paths (byte strings); none: the whole value. */
+  attrPaths: readonly string[]
 }
 
 /** The file an item names, when it is a regular file or a directory's regular `default.nix`. */
@@ -56,6 +58,7 @@ export function evalNatively(job: NativeEvalJob): string | undefined {
     dir = file.slice(0, Math.max(1, file.lastIndexOf('/')))
   }
   // (`getEnv` is left to the TS evaluator: a worker thread's process.env is its own copy)
-  const out = addon.evalNix(text, Buffer.from(dir, 'latin1'), job.json, Buffer.from(job.storeDir, 'latin1'), false)
+  const paths = job.attrPaths.map((p) => Buffer.from(p, 'latin1'))
+  const out = addon.evalNix(text, Buffer.from(dir, 'latin1'), job.json, Buffer.from(job.storeDir, 'latin1'), false, paths)
   return out === null ? undefined : out.toString('latin1')
 }
