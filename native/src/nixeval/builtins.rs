@@ -100,6 +100,7 @@ const PRIMS: &[(&str, usize)] = &[
     ("zipAttrsWith", 2),
     ("addErrorContext", 2),
     ("sort", 2),
+    ("fromJSON", 1),
 ];
 
 /// The implemented functions, in the order of `PRIMS`.
@@ -170,10 +171,11 @@ pub enum P {
     ZipAttrsWith,
     AddErrorContext,
     Sort,
+    FromJSON,
 }
 
 /// `PRIMS`'s functions by id.
-const ORDER: [P; 65] = [
+const ORDER: [P; 66] = [
     P::Add,
     P::Sub,
     P::Mul,
@@ -239,6 +241,7 @@ const ORDER: [P; 65] = [
     P::ZipAttrsWith,
     P::AddErrorContext,
     P::Sort,
+    P::FromJSON,
 ];
 
 fn prim_id(name: &str) -> Option<u16> {
@@ -1013,6 +1016,10 @@ impl Evaluator {
                 let mut out = Vec::new();
                 self.coerce_to_string(&a[0], true, false, true, &mut out)?;
                 Value::Str(Rc::from(out))
+            }
+            P::FromJSON => {
+                let s = self.force_str(&a[0])?;
+                self.from_json(&s)?
             }
             P::Sort => {
                 let f = self.force_function(&a[0])?;

@@ -9,6 +9,7 @@
 mod builtins;
 mod compile;
 mod eval;
+mod json;
 mod print;
 mod sort;
 mod value;

@@ -133,6 +133,26 @@ describe.skipIf(!hasEvaluator)('native evaluator: what it takes and what it leav
       expect({ e, taken: takes(e) }).toEqual({ e, taken: true })
     }
   })
+  it('reads JSON as the TS evaluator (seeded texts, some malformed)', () => {
+    const rand = seededRandom(1717)
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
+    const json = (d: number): string => {
+      if (d <= 0 || rand() < 0.3) {
+        return pick(['0', '-0', '12', '-7', '9223372036854775807', '-9223372036854775808', '9223372036854775808', '1.5', '-0.0', '1e3',
+          '2.5E-3', '1e400', '01', '1.', 'true', 'false', 'null', 'nul', '"a"', '"\\u00e9\\n"', '"\\ud83d\\ude00"', '"\\ud800"',
+          '"x\\u0000y"', '"é"', '"\\/\\b\\f"', '""'])
+      }
+      const n = Math.floor(rand() * 4)
+      if (rand() < 0.5) return `[${Array.from({ length: n }, () => json(d - 1)).join(pick([',', ' , ', ',,']))}]`
+      return `{${Array.from({ length: n }, () => `${pick(['"a"', '"b"', '"a b"', '"é"', 'c'])}:${json(d - 1)}`).join(',')}}`
+    }
+    let accepted = 0
+    for (let i = 0; i < 300; i++) {
+      const text = pick(['', ' ', '\n']) + json(3) + pick(['', ' ', 'x'])
+      if (twin(expr(`builtins.fromJSON ${JSON.stringify(text).replace(/\$\{/g, '\\${')}`))) accepted++
+    }
+    expect(accepted).toBeGreaterThan(80)
+  })
   it('leaves errors, traces, string context, the store, regular expressions and «repeated» to the TS evaluator', () => {
     for (const e of [
       'throw "no"', '{ a = 1; }.b', 'assert false; 1', 'let x = x; in x', 'builtins.trace "t" 1', 'builtins.tryEval (throw "x")',
