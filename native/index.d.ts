@@ -74,7 +74,7 @@ export declare function hashLatin1(algorithm: NarHashAlgorithm, text: string): s
  * `attrPaths`, each `-A` path's value in turn, functions with formals called on the way), or null
  * when it declines: on any evaluation error and on whatever it leaves to `@tsnix/eval`'s TS
  * evaluator (string context and the store, `trace`, `tryEval`, regular expressions,
- * `fromTOML`, unusual JSON texts, file reads, `<…>` paths, a set or list printed twice, recursion deeper
+ * `fromTOML`, unusual JSON texts, files in the store, `<…>` paths, a set or list printed twice, recursion deeper
  * than about 40 000 calls, …). `baseDir` is the directory relative paths in the source start
  * from, `storeDir` the value of `builtins.storeDir`; `getEnv` declines unless `envAccess`.
  * Synchronous; runs on a thread of its own with a 64 MiB stack.

@@ -101,6 +101,9 @@ const PRIMS: &[(&str, usize)] = &[
     ("addErrorContext", 2),
     ("sort", 2),
     ("fromJSON", 1),
+    ("pathExists", 1),
+    ("readFile", 1),
+    ("readDir", 1),
 ];
 
 /// The implemented functions, in the order of `PRIMS`.
@@ -172,10 +175,13 @@ pub enum P {
     AddErrorContext,
     Sort,
     FromJSON,
+    PathExists,
+    ReadFile,
+    ReadDir,
 }
 
 /// `PRIMS`'s functions by id.
-const ORDER: [P; 66] = [
+const ORDER: [P; 69] = [
     P::Add,
     P::Sub,
     P::Mul,
@@ -242,6 +248,9 @@ const ORDER: [P; 66] = [
     P::AddErrorContext,
     P::Sort,
     P::FromJSON,
+    P::PathExists,
+    P::ReadFile,
+    P::ReadDir,
 ];
 
 fn prim_id(name: &str) -> Option<u16> {
@@ -282,6 +291,11 @@ pub fn install(ev: &mut Evaluator) {
         };
         ev.globals.insert(global, v);
     }
+}
+
+fn os_path(p: &[u8]) -> &std::ffi::OsStr {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(p)
 }
 
 /// compareVersions / splitVersion components (names.cc).
@@ -498,18 +512,27 @@ impl Evaluator {
         Ok(())
     }
 
-    fn import(&mut self, v: &Value) -> R<Value> {
-        let path = match self.force(v)? {
+    /// realisePath without the store: a path, or a string that is an absolute path.
+    fn realise_path(&mut self, v: &Value) -> R<Vec<u8>> {
+        let p = match self.force(v)? {
             Value::Path(p) => p.to_vec(),
             Value::Str(s) if s.first() == Some(&b'/') => super::canon_path(&s),
             _ => return Err(Decline),
         };
-        if path.starts_with(&self.store_dir) || path.ends_with(b".drv") {
+        // (the store, and the TS evaluator's built-in files, are the TS evaluator's)
+        if p.starts_with(&self.store_dir) || p.starts_with(b"/__corepkgs__") {
             return Err(Decline);
         }
-        use std::os::unix::ffi::OsStrExt;
+        Ok(p)
+    }
+
+    fn import(&mut self, v: &Value) -> R<Value> {
+        let path = self.realise_path(v)?;
+        if path.ends_with(b".drv") {
+            return Err(Decline);
+        }
         // (symbolic links change the directory the file's paths are relative to: left to the TS evaluator)
-        let regular = |p: &[u8]| std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(p)).map_err(|_| Decline);
+        let regular = |p: &[u8]| std::fs::symlink_metadata(os_path(p)).map_err(|_| Decline);
         let meta = regular(&path)?;
         let file = if meta.is_dir() {
             let mut f = path.clone();
@@ -525,7 +548,7 @@ impl Evaluator {
         if let Some(v) = self.imports.get(&file) {
             return self.force(&v.clone());
         }
-        let src = std::fs::read(std::ffi::OsStr::from_bytes(&file)).map_err(|_| Decline)?;
+        let src = std::fs::read(os_path(&file)).map_err(|_| Decline)?;
         let dir = super::canon_path(&dir_of(&file));
         let v = self.load(&src, &dir)?;
         self.imports.insert(file, v.clone());
@@ -1016,6 +1039,42 @@ impl Evaluator {
                 let mut out = Vec::new();
                 self.coerce_to_string(&a[0], true, false, true, &mut out)?;
                 Value::Str(Rc::from(out))
+            }
+            P::PathExists => {
+                let p = self.realise_path(&a[0])?;
+                Value::Bool(std::fs::metadata(os_path(&p)).is_ok())
+            }
+            P::ReadFile => {
+                let p = self.realise_path(&a[0])?;
+                let bytes = std::fs::read(os_path(&p)).map_err(|_| Decline)?;
+                // (a NUL cannot be in a Nix string: an error)
+                if bytes.contains(&0) || bytes.len() > MAX_STR {
+                    return Err(Decline);
+                }
+                Value::Str(Rc::from(bytes))
+            }
+            P::ReadDir => {
+                let p = self.realise_path(&a[0])?;
+                let mut items = Vec::new();
+                for entry in std::fs::read_dir(os_path(&p)).map_err(|_| Decline)? {
+                    let entry = entry.map_err(|_| Decline)?;
+                    // (d_type, or lstat where the file system does not say: as Nix and Node)
+                    let t = entry.file_type().map_err(|_| Decline)?;
+                    let kind: &[u8] = if t.is_file() {
+                        b"regular"
+                    } else if t.is_dir() {
+                        b"directory"
+                    } else if t.is_symlink() {
+                        b"symlink"
+                    } else {
+                        b"unknown"
+                    };
+                    use std::os::unix::ffi::OsStrExt;
+                    let name = self.syms.intern(entry.file_name().as_bytes());
+                    items.push((name, Value::str(kind)));
+                }
+                items.sort_by_key(|i| i.0);
+                Value::Attrs(Rc::new(Attrs { items }))
             }
             P::FromJSON => {
                 let s = self.force_str(&a[0])?;

@@ -177,7 +177,7 @@ describe.skipIf(!hasEvaluator)('native evaluator: what it takes and what it leav
     // errors (out of range, an empty name, a missing argument) are the TS evaluator's
     for (const paths of [['a.b.2'], ['a..b'], ['n.y'], ['a.c'], ['"a']]) expect(taken(paths)).toBe(false)
   })
-  it('imports files as Nix does: relative to the file, a directory\'s default.nix, one value per file', () => {
+  it('imports and reads files as Nix does: relative to the file, a directory\'s default.nix, one value per file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'native-eval-'))
     mkdirSync(join(dir, 'sub'))
     writeFileSync(join(dir, 'sub', 'default.nix'), '{ x = ./x; y = import ./y.nix; }')
@@ -186,6 +186,10 @@ describe.skipIf(!hasEvaluator)('native evaluator: what it takes and what it leav
     writeFileSync(join(dir, 'repeat.nix'), 'let a = import ./sub; b = import ./sub/default.nix; in [ a b ]')
     symlinkSync(join(dir, 'sub', 'y.nix'), join(dir, 'link.nix'))
     writeFileSync(join(dir, 'viaLink.nix'), 'import ./link.nix')
+    writeFileSync(join(dir, 'files.nix'), `[ (builtins.readDir ./.) (builtins.readDir ./sub) (builtins.readFile ./sub/y.nix)
+      (builtins.pathExists ./sub) (builtins.pathExists ./nothing) (builtins.pathExists "${dir}/link.nix") (builtins.readFile "${dir}/link.nix") ]`)
+    writeFileSync(join(dir, 'nul.nix'), 'builtins.readFile ./nul')
+    writeFileSync(join(dir, 'nul'), 'a\0b')
     const file = (f: string): InstantiateOptions => ({ mode: 'eval', strict: true, items: [join(dir, f)], cwd: dir })
     expect(twin(file('main.nix'))).toBe(true)
     expect(runInstantiate(file('main.nix')).stdout).toBe(`[ ${dir}/sub/x [ 1 2 3 ] true ]\n`)
@@ -194,5 +198,8 @@ describe.skipIf(!hasEvaluator)('native evaluator: what it takes and what it leav
     // a symbolic link's target decides the directory: left to the TS evaluator
     expect(twin(file('viaLink.nix'))).toBe(false)
     expect(twin(file('link.nix'))).toBe(false)
+    // readFile, readDir, pathExists; a NUL in a file is an error
+    expect(twin(file('files.nix'))).toBe(true)
+    expect(twin(file('nul.nix'))).toBe(false)
   })
 })
