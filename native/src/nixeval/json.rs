@@ -85,10 +85,6 @@ impl Parser<'_> {
         }
         // (raw bytes must be UTF-8, as the parser Nix uses checks)
         std::str::from_utf8(&out).map_err(|_| Decline)?;
-        // Nix's strings end at a NUL
-        if let Some(z) = out.iter().position(|&b| b == 0) {
-            out.truncate(z);
-        }
         Ok(out)
     }
 
@@ -215,7 +211,14 @@ impl Evaluator {
                 }
                 Ok(Value::list(items))
             }
-            b'"' => Ok(Value::Str(Rc::from(p.string()?))),
+            b'"' => {
+                // a string value ends at a NUL in Nix (a name keeps it)
+                let mut s = p.string()?;
+                if let Some(z) = s.iter().position(|&b| b == 0) {
+                    s.truncate(z);
+                }
+                Ok(Value::Str(Rc::from(s)))
+            }
             b't' => p.eat(b"true").map(|_| Value::Bool(true)),
             b'f' => p.eat(b"false").map(|_| Value::Bool(false)),
             b'n' => p.eat(b"null").map(|_| Value::Null),
