@@ -122,7 +122,14 @@ pub fn hash_latin1(algorithm: String, text: JsString) -> Result<String> {
 /// (src/nixeval): what it prints on stdout (the `--json` form with `json`), or null when the
 /// TS evaluator must run instead (an error, or something the native one leaves out). Synchronous.
 #[napi]
-pub fn eval_nix(src: &[u8], base_dir: &[u8], json: bool, store_dir: &[u8], env_access: bool, attr_paths: Option<Vec<Buffer>>) -> Option<Buffer> {
+pub fn eval_nix(
+    src: &[u8],
+    base_dir: &[u8],
+    json: bool,
+    store_dir: &[u8],
+    env_access: bool,
+    attr_paths: Option<Vec<Buffer>>,
+) -> Option<Buffer> {
     let paths: Vec<&[u8]> = attr_paths.iter().flatten().map(|p| &p[..]).collect();
     let req = crate::nixeval::Request { src, base_dir, json, store_dir, env_access, attr_paths: &paths };
     crate::nixeval::eval_strict(&req).map(Buffer::from)

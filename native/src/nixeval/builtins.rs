@@ -12,25 +12,141 @@ use super::{Decline, Evaluator};
 
 /// Names whose global binding has no `__` prefix (the others are `__name`).
 const UNPREFIXED: &[&str] = &[
-    "abort", "baseNameOf", "builtins", "derivation", "derivationStrict", "dirOf", "false", "fetchGit", "fetchMercurial",
-    "fetchTarball", "fetchTree", "fromTOML", "import", "isNull", "map", "null", "placeholder", "removeAttrs",
-    "scopedImport", "throw", "toString", "true",
+    "abort",
+    "baseNameOf",
+    "builtins",
+    "derivation",
+    "derivationStrict",
+    "dirOf",
+    "false",
+    "fetchGit",
+    "fetchMercurial",
+    "fetchTarball",
+    "fetchTree",
+    "fromTOML",
+    "import",
+    "isNull",
+    "map",
+    "null",
+    "placeholder",
+    "removeAttrs",
+    "scopedImport",
+    "throw",
+    "toString",
+    "true",
 ];
 
 /// Every name of `builtins` in Nix 2.8 (`builtins.attrNames builtins`).
 const ALL: &[&str] = &[
-    "abort", "add", "addErrorContext", "all", "any", "appendContext", "attrNames", "attrValues", "baseNameOf", "bitAnd",
-    "bitOr", "bitXor", "builtins", "catAttrs", "ceil", "compareVersions", "concatLists", "concatMap", "concatStringsSep",
-    "currentSystem", "currentTime", "deepSeq", "derivation", "derivationStrict", "dirOf", "div", "elem", "elemAt",
-    "false", "fetchGit", "fetchMercurial", "fetchTarball", "fetchTree", "fetchurl", "filter", "filterSource",
-    "findFile", "floor", "foldl'", "fromJSON", "fromTOML", "functionArgs", "genList", "genericClosure", "getAttr",
-    "getContext", "getEnv", "groupBy", "hasAttr", "hasContext", "hashFile", "hashString", "head", "import",
-    "intersectAttrs", "isAttrs", "isBool", "isFloat", "isFunction", "isInt", "isList", "isNull", "isPath", "isString",
-    "langVersion", "length", "lessThan", "listToAttrs", "map", "mapAttrs", "match", "mul", "nixPath", "nixVersion",
-    "null", "parseDrvName", "partition", "path", "pathExists", "placeholder", "readDir", "readFile", "removeAttrs",
-    "replaceStrings", "scopedImport", "seq", "sort", "split", "splitVersion", "storeDir", "storePath", "stringLength",
-    "sub", "substring", "tail", "throw", "toFile", "toJSON", "toPath", "toString", "toXML", "trace", "true", "tryEval",
-    "typeOf", "unsafeDiscardOutputDependency", "unsafeDiscardStringContext", "unsafeGetAttrPos", "zipAttrsWith",
+    "abort",
+    "add",
+    "addErrorContext",
+    "all",
+    "any",
+    "appendContext",
+    "attrNames",
+    "attrValues",
+    "baseNameOf",
+    "bitAnd",
+    "bitOr",
+    "bitXor",
+    "builtins",
+    "catAttrs",
+    "ceil",
+    "compareVersions",
+    "concatLists",
+    "concatMap",
+    "concatStringsSep",
+    "currentSystem",
+    "currentTime",
+    "deepSeq",
+    "derivation",
+    "derivationStrict",
+    "dirOf",
+    "div",
+    "elem",
+    "elemAt",
+    "false",
+    "fetchGit",
+    "fetchMercurial",
+    "fetchTarball",
+    "fetchTree",
+    "fetchurl",
+    "filter",
+    "filterSource",
+    "findFile",
+    "floor",
+    "foldl'",
+    "fromJSON",
+    "fromTOML",
+    "functionArgs",
+    "genList",
+    "genericClosure",
+    "getAttr",
+    "getContext",
+    "getEnv",
+    "groupBy",
+    "hasAttr",
+    "hasContext",
+    "hashFile",
+    "hashString",
+    "head",
+    "import",
+    "intersectAttrs",
+    "isAttrs",
+    "isBool",
+    "isFloat",
+    "isFunction",
+    "isInt",
+    "isList",
+    "isNull",
+    "isPath",
+    "isString",
+    "langVersion",
+    "length",
+    "lessThan",
+    "listToAttrs",
+    "map",
+    "mapAttrs",
+    "match",
+    "mul",
+    "nixPath",
+    "nixVersion",
+    "null",
+    "parseDrvName",
+    "partition",
+    "path",
+    "pathExists",
+    "placeholder",
+    "readDir",
+    "readFile",
+    "removeAttrs",
+    "replaceStrings",
+    "scopedImport",
+    "seq",
+    "sort",
+    "split",
+    "splitVersion",
+    "storeDir",
+    "storePath",
+    "stringLength",
+    "sub",
+    "substring",
+    "tail",
+    "throw",
+    "toFile",
+    "toJSON",
+    "toPath",
+    "toString",
+    "toXML",
+    "trace",
+    "true",
+    "tryEval",
+    "typeOf",
+    "unsafeDiscardOutputDependency",
+    "unsafeDiscardStringContext",
+    "unsafeGetAttrPos",
+    "zipAttrsWith",
 ];
 
 /// The implemented functions: (name, arity); a function's id is its index here.
@@ -271,7 +387,7 @@ pub fn install(ev: &mut Evaluator) {
             "storeDir" => Value::str(&ev.store_dir.clone()),
             _ => match prim_id(name) {
                 Some(id) => Value::Prim(id),
-                None => Thunk::new(ThunkState::Unsupported),
+                None => Thunk::value(ThunkState::Unsupported),
             },
         };
         let s = ev.syms.intern(name.as_bytes());
@@ -404,7 +520,7 @@ fn as_float(v: &Value) -> R<f64> {
 
 /// A double made an integer as Nix's `ceil`/`floor` (a C++ conversion; out of range is left out).
 fn float_to_int(f: f64) -> R<Value> {
-    if !(f >= -9.223372036854776e18 && f < 9.223372036854776e18) {
+    if !(-9.223372036854776e18..9.223372036854776e18).contains(&f) {
         return Err(Decline);
     }
     Ok(Value::Int(f as i64))
@@ -440,10 +556,38 @@ pub fn forces_all(id: u16) -> bool {
     use P::*;
     matches!(
         ORDER[id as usize],
-        Add | Sub | Mul | Div | LessThan | BitAnd | BitOr | BitXor | Length | ElemAt | HasAttr | GetAttr | StringLength
-            | Substring | IsAttrs | IsBool | IsFloat | IsFunction | IsInt | IsList | IsNull | IsPath | IsString | TypeOf
-            | CompareVersions | Head | AttrNames | AttrValues | ConcatStringsSep | RemoveAttrs | IntersectAttrs
-            | HashString | Seq
+        Add | Sub
+            | Mul
+            | Div
+            | LessThan
+            | BitAnd
+            | BitOr
+            | BitXor
+            | Length
+            | ElemAt
+            | HasAttr
+            | GetAttr
+            | StringLength
+            | Substring
+            | IsAttrs
+            | IsBool
+            | IsFloat
+            | IsFunction
+            | IsInt
+            | IsList
+            | IsNull
+            | IsPath
+            | IsString
+            | TypeOf
+            | CompareVersions
+            | Head
+            | AttrNames
+            | AttrValues
+            | ConcatStringsSep
+            | RemoveAttrs
+            | IntersectAttrs
+            | HashString
+            | Seq
     )
 }
 
@@ -493,18 +637,14 @@ impl Evaluator {
     fn deep_force(&mut self, v: &Value, seen: &mut HashSet<usize>) -> R<()> {
         self.check_stack()?;
         match self.force(v)? {
-            Value::Attrs(a) => {
-                if seen.insert(Rc::as_ptr(&a) as usize) {
-                    for (_, x) in a.items.iter() {
-                        self.deep_force(x, seen)?;
-                    }
+            Value::Attrs(a) if seen.insert(Rc::as_ptr(&a) as usize) => {
+                for (_, x) in a.items.iter() {
+                    self.deep_force(x, seen)?;
                 }
             }
-            Value::List(l) => {
-                if seen.insert(Rc::as_ptr(&l) as *const u8 as usize) {
-                    for x in l.iter() {
-                        self.deep_force(x, seen)?;
-                    }
+            Value::List(l) if seen.insert(Rc::as_ptr(&l) as *const u8 as usize) => {
+                for x in l.iter() {
+                    self.deep_force(x, seen)?;
                 }
             }
             _ => {}
@@ -622,7 +762,8 @@ impl Evaluator {
             }
             P::AttrNames => {
                 let s = self.force_attrs(&a[0])?;
-                let names = self.by_name(&s).into_iter().map(|i| Value::Str(self.syms.name(s.items[i].0).clone())).collect();
+                let names =
+                    self.by_name(&s).into_iter().map(|i| Value::Str(self.syms.name(s.items[i].0).clone())).collect();
                 Value::list(names)
             }
             P::AttrValues => {
@@ -825,7 +966,9 @@ impl Evaluator {
                 if !(0..=MAX_LIST as i64).contains(&n) {
                     return Err(Decline);
                 }
-                let out = (0..n).map(|i| Thunk::new(ThunkState::Apply(Box::new((a[0].clone(), smallvec![Value::Int(i)]))))).collect();
+                let out = (0..n)
+                    .map(|i| Thunk::value(ThunkState::Apply(Box::new((a[0].clone(), smallvec![Value::Int(i)])))))
+                    .collect();
                 Value::list(out)
             }
             P::GenericClosure => {
@@ -931,14 +1074,26 @@ impl Evaluator {
             }
             P::Map => {
                 let l = self.force_list(&a[1])?;
-                Value::list(l.iter().map(|x| Thunk::new(ThunkState::Apply(Box::new((a[0].clone(), smallvec![x.clone()]))))).collect())
+                Value::list(
+                    l.iter()
+                        .map(|x| Thunk::value(ThunkState::Apply(Box::new((a[0].clone(), smallvec![x.clone()])))))
+                        .collect(),
+                )
             }
             P::MapAttrs => {
                 let s = self.force_attrs(&a[1])?;
                 let items = s
                     .items
                     .iter()
-                    .map(|(k, v)| (*k, Thunk::new(ThunkState::Apply(Box::new((a[0].clone(), smallvec![Value::Str(self.syms.name(*k).clone()), v.clone()]))))))
+                    .map(|(k, v)| {
+                        (
+                            *k,
+                            Thunk::value(ThunkState::Apply(Box::new((
+                                a[0].clone(),
+                                smallvec![Value::Str(self.syms.name(*k).clone()), v.clone()],
+                            )))),
+                        )
+                    })
                     .collect();
                 Value::Attrs(Rc::new(Attrs { items }))
             }
@@ -988,7 +1143,7 @@ impl Evaluator {
                     let mut found = false;
                     for (f, t) in fs.iter().zip(ts.iter()) {
                         let end = (p + f.len()).min(s.len());
-                        if &s[p..end] == &f[..] {
+                        if s[p..end] == f[..] {
                             found = true;
                             if res.len() + t.len() > MAX_STR {
                                 return Err(Decline);
@@ -1086,10 +1241,11 @@ impl Evaluator {
                 for x in l.iter() {
                     self.force(x)?;
                 }
-                let sorted = super::sort::stable_sort(&l, &mut |x, y| match self.call_forced(&f, &[x.clone(), y.clone()])? {
-                    Value::Bool(b) => Ok(b),
-                    _ => Err(Decline),
-                })?;
+                let sorted =
+                    super::sort::stable_sort(&l, &mut |x, y| match self.call_forced(&f, &[x.clone(), y.clone()])? {
+                        Value::Bool(b) => Ok(b),
+                        _ => Err(Decline),
+                    })?;
                 Value::list(sorted)
             }
             P::ZipAttrsWith => {
@@ -1104,7 +1260,15 @@ impl Evaluator {
                 }
                 let items = groups
                     .into_iter()
-                    .map(|(k, vs)| (k, Thunk::new(ThunkState::Apply(Box::new((f.clone(), smallvec![Value::Str(self.syms.name(k).clone()), Value::list(vs)]))))))
+                    .map(|(k, vs)| {
+                        (
+                            k,
+                            Thunk::value(ThunkState::Apply(Box::new((
+                                f.clone(),
+                                smallvec![Value::Str(self.syms.name(k).clone()), Value::list(vs)],
+                            )))),
+                        )
+                    })
                     .collect();
                 Value::Attrs(Rc::new(Attrs { items }))
             }

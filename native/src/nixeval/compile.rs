@@ -49,6 +49,13 @@ pub enum Expr {
     ConcatStrings(bool, Vec<Rc<Expr>>),
 }
 
+/// A `rec` set's attributes (name, value, inherited) and dynamic attributes (name, value).
+type RecParts = (Vec<(Sym, Rc<Expr>, bool)>, Vec<(Rc<Expr>, Rc<Expr>)>);
+/// A `let`'s bindings (value, inherited) and body.
+type LetParts = (Vec<(Rc<Expr>, bool)>, Rc<Expr>);
+/// A function's formals (name, default) and body.
+type LambdaParts = (Vec<(Sym, Option<Rc<Expr>>)>, Rc<Expr>);
+
 pub struct LambdaInfo {
     /// Formals in slot order (slot i), with their defaults; None for `x: …`.
     pub formals: Option<Vec<(Sym, Option<Rc<Expr>>)>>,
@@ -182,7 +189,11 @@ impl<'e, 'p, 'a> Compiler<'e, 'p, 'a> {
                 let f = self.expr(f)?;
                 let args = self.exprs(args)?;
                 match &*f {
-                    Expr::Const(Value::Prim(id)) if self.ev.prim_arity(*id) == args.len() && super::builtins::forces_all(*id) => Expr::PrimCall(*id, args),
+                    Expr::Const(Value::Prim(id))
+                        if self.ev.prim_arity(*id) == args.len() && super::builtins::forces_all(*id) =>
+                    {
+                        Expr::PrimCall(*id, args)
+                    }
                     _ => Expr::Call(f, args),
                 }
             }
@@ -250,7 +261,7 @@ impl<'e, 'p, 'a> Compiler<'e, 'p, 'a> {
             }
         }
         self.scopes.push(Scope { names: defs.iter().enumerate().map(|(k, d)| (d.0, k as u32)).collect(), with: false });
-        let r = (|| -> R<(Vec<(Sym, Rc<Expr>, bool)>, Vec<(Rc<Expr>, Rc<Expr>)>)> {
+        let r = (|| -> R<RecParts> {
             let mut all = Vec::with_capacity(defs.len());
             let mut inherited = statics.drain(..);
             for (s, e, inh) in &defs {
@@ -285,13 +296,20 @@ impl<'e, 'p, 'a> Compiler<'e, 'p, 'a> {
         if !set.dyns.is_empty() {
             return Err(Decline);
         }
-        let defs: Vec<(Sym, u32, bool)> = set.defs.iter().map(|&(n, d)| (n, d.e, d.inherited)).collect::<Vec<_>>().into_iter().map(|(n, e, inh)| (self.sym(n), e, inh)).collect();
+        let defs: Vec<(Sym, u32, bool)> = set
+            .defs
+            .iter()
+            .map(|&(n, d)| (n, d.e, d.inherited))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|(n, e, inh)| (self.sym(n), e, inh))
+            .collect();
         let mut binds: Vec<Option<(Rc<Expr>, bool)>> = Vec::with_capacity(defs.len());
         for (_, e, inh) in &defs {
             binds.push(if *inh { Some((self.expr(*e)?, true)) } else { None });
         }
         self.scopes.push(Scope { names: defs.iter().enumerate().map(|(k, d)| (d.0, k as u32)).collect(), with: false });
-        let r = (|| -> R<(Vec<(Rc<Expr>, bool)>, Rc<Expr>)> {
+        let r = (|| -> R<LetParts> {
             let mut out = Vec::with_capacity(defs.len());
             for (k, (_, e, _)) in defs.iter().enumerate() {
                 match binds[k].take() {
@@ -334,7 +352,7 @@ impl<'e, 'p, 'a> Compiler<'e, 'p, 'a> {
         let slots = names.len() as u32;
         let body = l.body;
         self.scopes.push(Scope { names, with: false });
-        let r = (|| -> R<(Vec<(Sym, Option<Rc<Expr>>)>, Rc<Expr>)> {
+        let r = (|| -> R<LambdaParts> {
             let mut formals = Vec::with_capacity(formal_defs.len());
             for (s, d) in &formal_defs {
                 formals.push((*s, if *d == NONE { None } else { Some(self.expr(*d)?) }));
@@ -343,6 +361,12 @@ impl<'e, 'p, 'a> Compiler<'e, 'p, 'a> {
         })();
         self.scopes.pop();
         let (formals, body) = r?;
-        Ok(Expr::Lambda(Rc::new(LambdaInfo { formals: has_formals.then_some(formals), ellipsis, arg_slot, slots, body })))
+        Ok(Expr::Lambda(Rc::new(LambdaInfo {
+            formals: has_formals.then_some(formals),
+            ellipsis,
+            arg_slot,
+            slots,
+            body,
+        })))
     }
 }

@@ -36,20 +36,23 @@ impl Evaluator {
             // (`n - 1` on an evaluated integer is computed now instead of allocating a thunk:
             // integer `+ - * <` cannot fail, and under --strict nothing shows a thunk)
             Expr::PrimCall(id, args) if args.len() == 2 => {
-                if let (Some(Value::Int(i)), Some(Value::Int(j))) = (self.peek(&args[0], env), self.peek(&args[1], env)) {
+                if let (Some(Value::Int(i)), Some(Value::Int(j))) = (self.peek(&args[0], env), self.peek(&args[1], env))
+                {
                     if let Some(v) = super::builtins::int_arith(*id, i, j) {
                         return v;
                     }
                 }
-                Thunk::new(ThunkState::Pending(e.clone(), env.clone()))
+                Thunk::value(ThunkState::Pending(e.clone(), env.clone()))
             }
             Expr::ConcatStrings(false, parts) if parts.len() == 2 => {
-                if let (Some(Value::Int(i)), Some(Value::Int(j))) = (self.peek(&parts[0], env), self.peek(&parts[1], env)) {
+                if let (Some(Value::Int(i)), Some(Value::Int(j))) =
+                    (self.peek(&parts[0], env), self.peek(&parts[1], env))
+                {
                     return Value::Int(i.wrapping_add(j));
                 }
-                Thunk::new(ThunkState::Pending(e.clone(), env.clone()))
+                Thunk::value(ThunkState::Pending(e.clone(), env.clone()))
             }
-            _ => Thunk::new(ThunkState::Pending(e.clone(), env.clone())),
+            _ => Thunk::value(ThunkState::Pending(e.clone(), env.clone())),
         }
     }
 
@@ -80,7 +83,7 @@ impl Evaluator {
     /// scope must not be read yet.
     fn thunk_in(&mut self, e: &Rc<Expr>, scope: &Rc<Env>) -> Value {
         match &**e {
-            Expr::Var(0, _) => Thunk::new(ThunkState::Pending(e.clone(), scope.clone())),
+            Expr::Var(0, _) => Thunk::value(ThunkState::Pending(e.clone(), scope.clone())),
             _ => self.thunk(e, scope),
         }
     }
@@ -267,7 +270,10 @@ impl Evaluator {
             }
             Expr::Let(binds, body) => {
                 let scope = self.new_env(Some(env.clone()), Slots::from_elem(Value::Null, binds.len()), 0, true);
-                let vals: Vec<Value> = binds.iter().map(|(x, inherited)| if *inherited { self.thunk(x, env) } else { self.thunk_in(x, &scope) }).collect();
+                let vals: Vec<Value> = binds
+                    .iter()
+                    .map(|(x, inherited)| if *inherited { self.thunk(x, env) } else { self.thunk_in(x, &scope) })
+                    .collect();
                 *scope.slots.borrow_mut() = Slots::from_vec(vals);
                 self.eval(body, &scope)
             }
@@ -639,7 +645,14 @@ impl Evaluator {
 
     /// `coerceToString`, appending to `out`. Paths copied to the store and string context
     /// are left to the TS evaluator.
-    pub fn coerce_to_string(&mut self, v: &Value, more: bool, copy_to_store: bool, canonicalize: bool, out: &mut Vec<u8>) -> R<()> {
+    pub fn coerce_to_string(
+        &mut self,
+        v: &Value,
+        more: bool,
+        copy_to_store: bool,
+        canonicalize: bool,
+        out: &mut Vec<u8>,
+    ) -> R<()> {
         let v = self.force(v)?;
         match &v {
             Value::Str(s) => {
@@ -661,7 +674,7 @@ impl Evaluator {
             Value::Attrs(a) => {
                 if let Some(f) = a.get(self.s.to_string).cloned() {
                     let f = self.force(&f)?;
-                    let r = self.call(f, &[v.clone()])?;
+                    let r = self.call(f, std::slice::from_ref(&v))?;
                     return self.coerce_to_string(&r, more, copy_to_store, true, out);
                 }
                 match a.get(self.s.out_path).cloned() {

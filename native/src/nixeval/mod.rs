@@ -98,23 +98,6 @@ pub fn canon_path(p: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Bytes of stack below this frame down to the thread's lowest address.
-fn stack_low() -> Option<usize> {
-    // SAFETY: plain calls on a zeroed attribute object that pthread_getattr_np initialises
-    // (and that is destroyed once read).
-    unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
-            return None;
-        }
-        let mut low: *mut libc::c_void = std::ptr::null_mut();
-        let mut size: libc::size_t = 0;
-        let got = libc::pthread_attr_getstack(&attr, &mut low, &mut size);
-        libc::pthread_attr_destroy(&mut attr);
-        (got == 0).then_some(low as usize)
-    }
-}
-
 /// Stack of the evaluating thread: Nix recursion some 50 000 calls deep fits (`f 10000` is
 /// what Nix 2.8 manages); deeper, the TS evaluator takes over with its own large stack.
 const STACK: usize = 64 << 20;
@@ -149,7 +132,7 @@ impl Evaluator {
             imports: HashMap::new(),
             envs: Vec::new(),
             envs_compact_at: 1024,
-            stack_floor: stack_low()? + STACK_RESERVE,
+            stack_floor: crate::nixparse::stack_low()? + STACK_RESERVE,
             store_dir: req.store_dir.to_vec(),
             env_access: req.env_access,
             s,
@@ -302,11 +285,12 @@ pub fn eval_strict(req: &Request<'_>) -> Option<Vec<u8>> {
     // a panic (a bug) must not unwind into the JS engine: it declines
     std::thread::scope(|s| {
         let worker = std::thread::Builder::new().name("tsnix-eval".into()).stack_size(STACK);
-        let handle = worker.spawn_scoped(s, || std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok().flatten()).ok()?;
+        let handle = worker
+            .spawn_scoped(s, || std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok().flatten())
+            .ok()?;
         handle.join().ok().flatten()
     })
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,9 @@ use super::{Decline, Evaluator};
 pub fn c_format(fmt: &[u8], v: f64) -> Vec<u8> {
     let mut buf = [0u8; 400];
     // SAFETY: `fmt` is NUL-terminated and takes one double; snprintf writes at most buf.len().
-    let n = unsafe { libc::snprintf(buf.as_mut_ptr() as *mut libc::c_char, buf.len(), fmt.as_ptr() as *const libc::c_char, v) };
+    let n = unsafe {
+        libc::snprintf(buf.as_mut_ptr() as *mut libc::c_char, buf.len(), fmt.as_ptr() as *const libc::c_char, v)
+    };
     buf[..(n.max(0) as usize).min(buf.len() - 1)].to_vec()
 }
 

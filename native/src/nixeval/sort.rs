@@ -46,7 +46,16 @@ fn insertion_sort(a: &mut [Value], first: usize, last: usize, lt: &mut Lt<'_>) -
 
 /// Merges `[i1, e1)` and `[i2, e2)` of `from` into `to` from `out`; the left side wins ties.
 #[allow(clippy::too_many_arguments)]
-fn move_merge(from: &[Value], mut i1: usize, e1: usize, mut i2: usize, e2: usize, to: &mut [Value], mut out: usize, lt: &mut Lt<'_>) -> R<usize> {
+fn move_merge(
+    from: &[Value],
+    mut i1: usize,
+    e1: usize,
+    mut i2: usize,
+    e2: usize,
+    to: &mut [Value],
+    mut out: usize,
+    lt: &mut Lt<'_>,
+) -> R<usize> {
     while i1 < e1 && i2 < e2 {
         if lt(&from[i2], &from[i1])? {
             to[out] = from[i2].clone();
@@ -68,7 +77,15 @@ fn move_merge(from: &[Value], mut i1: usize, e1: usize, mut i2: usize, e2: usize
     Ok(out)
 }
 
-fn merge_sort_loop(from: &[Value], mut first: usize, last: usize, to: &mut [Value], mut out: usize, step: usize, lt: &mut Lt<'_>) -> R<()> {
+fn merge_sort_loop(
+    from: &[Value],
+    mut first: usize,
+    last: usize,
+    to: &mut [Value],
+    mut out: usize,
+    step: usize,
+    lt: &mut Lt<'_>,
+) -> R<()> {
     let two = 2 * step;
     while last - first >= two {
         out = move_merge(from, first, first + step, first + step, first + two, to, out, lt)?;
@@ -101,7 +118,14 @@ fn merge_sort_with_buffer(a: &mut [Value], first: usize, last: usize, buffer: &m
 }
 
 /// Merges the sorted runs `[first, middle)` and `[middle, last)` through the buffer.
-fn merge_adaptive(a: &mut [Value], first: usize, middle: usize, last: usize, buffer: &mut [Value], lt: &mut Lt<'_>) -> R<()> {
+fn merge_adaptive(
+    a: &mut [Value],
+    first: usize,
+    middle: usize,
+    last: usize,
+    buffer: &mut [Value],
+    lt: &mut Lt<'_>,
+) -> R<()> {
     let (len1, len2) = (middle - first, last - middle);
     if len1 <= len2 {
         buffer[..len1].clone_from_slice(&a[first..middle]);

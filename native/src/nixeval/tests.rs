@@ -4,7 +4,14 @@
 use super::{eval_strict, Request};
 
 fn run(src: &str) -> Option<String> {
-    let req = Request { src: src.as_bytes(), base_dir: b"/d", json: false, store_dir: b"/nix/store", env_access: false, attr_paths: &[] };
+    let req = Request {
+        src: src.as_bytes(),
+        base_dir: b"/d",
+        json: false,
+        store_dir: b"/nix/store",
+        env_access: false,
+        attr_paths: &[],
+    };
     eval_strict(&req).map(|out| String::from_utf8(out).expect("UTF-8 output"))
 }
 
@@ -19,7 +26,14 @@ fn evaluates_and_prints() {
 fn follows_attribute_paths() {
     let src = b"{ x ? 1 }: { a.b = [ x { c = 2; } ]; \"d.e\" = { __functor = s: { f ? 3 }: { g = f; }; }; }";
     let run_paths = |paths: &[&[u8]]| {
-        let req = Request { src, base_dir: b"/d", json: false, store_dir: b"/nix/store", env_access: false, attr_paths: paths };
+        let req = Request {
+            src,
+            base_dir: b"/d",
+            json: false,
+            store_dir: b"/nix/store",
+            env_access: false,
+            attr_paths: paths,
+        };
         eval_strict(&req).map(|out| String::from_utf8(out).expect("UTF-8 output"))
     };
     assert_eq!(run_paths(&[b"a.b.1.c", b"a.b.0", b"\"d.e\".g"]).as_deref(), Some("2\n1\n3\n"));
@@ -43,7 +57,14 @@ fn eval_file() {
     let path = std::fs::canonicalize(path).expect("file");
     let src = std::fs::read(&path).expect("readable file");
     let dir = path.parent().expect("directory").as_os_str().as_encoded_bytes().to_vec();
-    let req = Request { src: &src, base_dir: &dir, json: false, store_dir: b"/nix/store", env_access: false, attr_paths: &[] };
+    let req = Request {
+        src: &src,
+        base_dir: &dir,
+        json: false,
+        store_dir: b"/nix/store",
+        env_access: false,
+        attr_paths: &[],
+    };
     let out = eval_strict(&req).expect("not declined");
     print!("{}", String::from_utf8_lossy(&out));
 }

@@ -130,7 +130,8 @@ pub struct Thunk {
 }
 
 impl Thunk {
-    pub fn new(s: ThunkState) -> Value {
+    /// A thunk in state `s`, as a value.
+    pub fn value(s: ThunkState) -> Value {
         Value::Thunk(Rc::new(Thunk { state: RefCell::new(s) }))
     }
 }

@@ -28,7 +28,15 @@ pub fn encode(p: &Parser<'_>, root: u32, free: &[u32]) -> R<Vec<i32>> {
     let side_words = st.side.len().div_ceil(4);
     let mut out = Vec::with_capacity(nodes_at + p.nodes.len() * 6 + side_words);
     // (slot and node counts are filled in at the end)
-    out.extend_from_slice(&[MAGIC, st.entries.len() as i32, st.symbols.len() as i32, 0, 0, st.side.len() as i32, free.len() as i32]);
+    out.extend_from_slice(&[
+        MAGIC,
+        st.entries.len() as i32,
+        st.symbols.len() as i32,
+        0,
+        0,
+        st.side.len() as i32,
+        free.len() as i32,
+    ]);
     for &(a, b) in &st.entries {
         out.push(a);
         out.push(b);

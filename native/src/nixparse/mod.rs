@@ -114,8 +114,8 @@ fn parse_encode(src: &[u8]) -> Result<Vec<i32>, Fail> {
     encode::encode(&p, root, &free)
 }
 
-/// Bytes of stack left below this frame on the current thread, if the system says.
-fn stack_left() -> Option<usize> {
+/// The lowest address of the current thread's stack, if the system says.
+pub(crate) fn stack_low() -> Option<usize> {
     // SAFETY: plain calls on a zeroed attribute object that pthread_getattr_np initialises
     // (and that is destroyed once read).
     unsafe {
@@ -127,12 +127,14 @@ fn stack_left() -> Option<usize> {
         let mut size: libc::size_t = 0;
         let got = libc::pthread_attr_getstack(&attr, &mut low, &mut size);
         libc::pthread_attr_destroy(&mut attr);
-        let here = &size as *const libc::size_t as usize;
-        if got != 0 {
-            return None;
-        }
-        here.checked_sub(low as usize)
+        (got == 0).then_some(low as usize)
     }
+}
+
+/// Bytes of stack left below this frame on the current thread, if the system says.
+fn stack_left() -> Option<usize> {
+    let here = 0u8;
+    (&here as *const u8 as usize).checked_sub(stack_low()?)
 }
 
 /// Parses `src` (the bytes of a Nix source) into the encoding above, or None when the TS

@@ -228,7 +228,10 @@ fn lists_free_variables_in_order_of_first_use() {
     assert_eq!(free("[ (with { }; x) x ]"), ["x"]);
     // dynamic names, defaults of a select, string parts, the other operators
     assert_eq!(free("rec { ${a} = b; b = 1; }.${c} or d"), ["a", "c", "d"]);
-    assert_eq!(free("\"${a}\" + ''${b}'' == (if c then !d else e ? f) && (assert g; h // i ++ j)"), ["a", "b", "c", "d", "e", "g", "h", "i", "j"]);
+    assert_eq!(
+        free("\"${a}\" + ''${b}'' == (if c then !d else e ? f) && (assert g; h // i ++ j)"),
+        ["a", "b", "c", "d", "e", "g", "h", "i", "j"]
+    );
     assert_eq!(free("let { body = x; x = y; }"), ["y"]);
 }
 
