@@ -1,6 +1,6 @@
 /**
- * The native evaluator's fast path for `instantiate --eval --strict` (with or without
- * `--json` and `-A`): the addon's Rust evaluator (native/src/nixeval) evaluates the program and returns
+ * The native evaluator's fast path for `instantiate --eval --strict` (with or without `--json`
+ * and `-A`): the addon's Rust evaluator (native/src/nixeval) evaluates the program and returns
  * the output, or declines — on any error, and on whatever it leaves to this package (string
  * context, the store, regular expressions, `trace`, a value printed twice, …) — and then the
  * TS evaluator runs as if it had not been asked. The TS evaluator is its twin: tests compare
