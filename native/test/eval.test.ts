@@ -22,7 +22,10 @@ describe.skipIf(native === null)('evalNix', () => {
     expect(run('[ ./a/../b (./c + "/d") ]', false, '/x/y')).toBe('[ /x/y/b /x/y/c/d ]\n')
   })
   it('returns null on errors and on what it leaves to the TS evaluator', () => {
-    for (const text of ['throw "x"', '1 +', 'undefinedVariable', '{ a = 1; }.b', 'builtins.trace 1 1', '"${./x}"', 'let s = { a = 1; }; in [ s s ]']) {
+    for (const text of ['throw "x"', '1 +', 'undefinedVariable', '{ a = 1; }.b', 'builtins.trace 1 1', '"${./x}"', 'let s = { a = 1; }; in [ s s ]',
+      // values that hold themselves: each recursion declines at the end of its stack, not past it
+      'let c = [ c 1 ]; in toString c', 'let c = [ c ]; in c == c', 'let c = { a = c; }; in c == c', 'let c = [ c ]; in builtins.toJSON c',
+      'let c = [ c ]; in builtins.elem c [ c ]', 'let s = { __functor = s: s; }; in s 1']) {
       expect({ text, out: run(text) }).toEqual({ text, out: null })
     }
   })

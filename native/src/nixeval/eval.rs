@@ -527,6 +527,7 @@ impl Evaluator {
 
     /// `==` (eqValues): functions anywhere make the TS evaluator decide.
     pub fn equal(&mut self, a: &Value, b: &Value) -> R<bool> {
+        self.check_stack()?;
         let a = self.force(a)?;
         let b = self.force(b)?;
         Ok(match (&a, &b) {
@@ -653,6 +654,8 @@ impl Evaluator {
         canonicalize: bool,
         out: &mut Vec<u8>,
     ) -> R<()> {
+        // (a list can hold itself: `let c = [ c ]; in toString c` recurses until the stack ends)
+        self.check_stack()?;
         let v = self.force(v)?;
         match &v {
             Value::Str(s) => {

@@ -223,6 +223,7 @@ impl Evaluator {
 
     /// autoCallFunction without automatic arguments.
     fn auto_call(&mut self, v: &Value) -> Result<Value, Decline> {
+        self.check_stack()?;
         let f = self.force(v)?;
         if let Value::Attrs(a) = &f {
             if let Some(functor) = a.get(self.s.functor).cloned() {

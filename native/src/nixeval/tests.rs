@@ -43,7 +43,17 @@ fn follows_attribute_paths() {
 
 #[test]
 fn declines_errors_and_what_it_leaves_out() {
-    for src in ["throw \"x\"", "let x = x; in x", "1 + \"a\"", "builtins.trace 1 1", "x", "let f = x: f x; in f 1"] {
+    for src in [
+        "throw \"x\"",
+        "let x = x; in x",
+        "1 + \"a\"",
+        "builtins.trace 1 1",
+        "x",
+        "let f = x: f x; in f 1",
+        // a list that holds itself: the recursion declines before the stack ends
+        "let c = [ c 1 ]; in toString c",
+        "let c = [ c ]; in c == c",
+    ] {
         assert_eq!(run(src), None, "{src}");
     }
 }

@@ -5,10 +5,21 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { onPath, seededRandom } from '@tsnix/test-kit'
-import { runInstantiate } from './index.js'
+import { runInstantiate, type InstantiateOptions, type InstantiateResult } from './index.js'
 import { corpus, illTypedProgram, numberProgram, pathProgram, sharingProgram } from './fixtures/programs.js'
 
 const hasNix = onPath('nix-instantiate')
+
+/**
+ * Both evaluators on the program: the TS one (its result is returned, to compare with Nix) and
+ * the native one, which must print the same where it takes the program.
+ */
+function both(opts: InstantiateOptions): InstantiateResult {
+  const ts = runInstantiate({ ...opts, native: false })
+  const native = runInstantiate({ ...opts, native: true })
+  if (native.native === true) expect({ items: opts.items, stdout: native.stdout }).toEqual({ items: opts.items, stdout: ts.stdout })
+  return ts
+}
 
 
 describe('generated corpus', () => {
@@ -18,7 +29,7 @@ describe('generated corpus', () => {
   })
   it('evaluates without errors in our evaluator', () => {
     const exprs = corpus(1, 120)
-    const r = runInstantiate({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [`[ ${exprs.join('\n')} ]`] })
+    const r = both({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [`[ ${exprs.join('\n')} ]`] })
     expect(r.stderr).toBe('')
     expect(r.exitCode).toBe(0)
   })
@@ -34,7 +45,7 @@ describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json',
         cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' }, maxBuffer: 1 << 26,
       })
       expect(nix.stderr.toString()).toBe('')
-      const ours = runInstantiate({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
+      const ours = both({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
       const want = JSON.parse(nix.stdout.toString('utf8')) as unknown[]
       const got = JSON.parse(Buffer.from(ours.stdout, 'latin1').toString('utf8')) as unknown[]
       // compare element by element for a readable failure
@@ -48,7 +59,7 @@ describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json',
       cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' }, maxBuffer: 1 << 26,
     })
     expect(nix.stderr.toString()).toBe('')
-    const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [text], cwd: '/tmp' })
+    const ours = both({ mode: 'eval', strict: true, fromArgs: true, items: [text], cwd: '/tmp' })
     expect(Buffer.from(ours.stdout, 'latin1').toString('utf8')).toBe(nix.stdout.toString('utf8'))
   })
   it('sort with comparators of every kind, strict weak orders or not (seeded)', () => {
@@ -62,7 +73,7 @@ describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json',
     const text = `[ ${sorts.join(' ')} ]`
     const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '-E', text], { cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
     expect(nix.stderr.toString()).toBe('')
-    const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [text], cwd: '/tmp' })
+    const ours = both({ mode: 'eval', strict: true, fromArgs: true, items: [text], cwd: '/tmp' })
     expect(ours.stdout).toBe(nix.stdout.toString('latin1'))
   })
   it('floats printed by %g and %f, ties included (seeded)', () => {
@@ -78,7 +89,7 @@ describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json',
     const text = `[ ${items.join(' ')} ]`
     const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '-E', text], { cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
     expect(nix.stderr.toString()).toBe('')
-    const ours = runInstantiate({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
+    const ours = both({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
     expect(ours.stdout).toBe(nix.stdout.toString('latin1'))
   })
   it('compareVersions and splitVersion on version strings (seeded)', () => {
@@ -96,7 +107,7 @@ describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json',
     const text = `[ ${items.join(' ')} ]`
     const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '-E', text], { cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
     expect(nix.stderr.toString()).toBe('')
-    const ours = runInstantiate({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
+    const ours = both({ mode: 'eval', strict: true, output: 'json', fromArgs: true, items: [text], cwd: '/tmp' })
     expect(ours.stdout).toBe(nix.stdout.toString('latin1'))
   })
   it('fromTOML and fromJSON documents', () => {
@@ -112,7 +123,7 @@ describe.skipIf(!hasNix)('differential: nix-instantiate --eval --strict --json',
       .replace(/\$\{/g, '\\${')
     const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '-E', expr], { cwd: '/tmp', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
     expect(nix.stderr.toString()).toBe('')
-    const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [expr], cwd: '/tmp' })
+    const ours = both({ mode: 'eval', strict: true, fromArgs: true, items: [expr], cwd: '/tmp' })
     expect(ours.stderr).toBe('')
     expect(Buffer.from(ours.stdout, 'latin1').toString('utf8')).toBe(nix.stdout.toString('utf8'))
   })
@@ -131,7 +142,7 @@ describe.skipIf(!hasNix)('differential: errors of generated ill-typed programs',
       const e = illTypedProgram(rand, 5, [])
       const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '-E', e], { cwd: '/tmp', encoding: 'latin1', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
       const want = result(nix.status, nix.stdout, nix.stderr)
-      const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [e], cwd: '/tmp' })
+      const ours = both({ mode: 'eval', strict: true, fromArgs: true, items: [e], cwd: '/tmp' })
       let got = result(ours.exitCode, ours.stdout, ours.stderr)
       if (got !== want) {
         const r = spawnSync(process.execPath, [bin, '--eval', '--strict', '-E', e], { cwd: '/tmp', encoding: 'latin1' })
@@ -148,7 +159,7 @@ describe.skipIf(!hasNix)('differential: shared values in --strict output', () =>
     for (let i = 0; i < 60; i++) {
       const e = sharingProgram(rand)
       const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '-E', e], { cwd: '/tmp', encoding: 'latin1', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
-      const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [e], cwd: '/tmp' })
+      const ours = both({ mode: 'eval', strict: true, fromArgs: true, items: [e], cwd: '/tmp' })
       expect({ e, out: ours.stdout }).toEqual({ e, out: nix.stdout })
     }
   }, 60_000)
@@ -160,7 +171,7 @@ describe.skipIf(!hasNix)('differential: numbers and paths, program by program', 
     status === 0 ? stdout : stderr.split('\n').filter((l) => /^error|at «/.test(l)).join('\n')
   const compare = (e: string, cwd: string): void => {
     const nix = spawnSync('nix-instantiate', ['--eval', '--strict', '-E', e], { cwd, encoding: 'latin1', env: { ...process.env, NIX_REMOTE: 'dummy://' } })
-    const ours = runInstantiate({ mode: 'eval', strict: true, fromArgs: true, items: [e], cwd })
+    const ours = both({ mode: 'eval', strict: true, fromArgs: true, items: [e], cwd })
     expect({ e, got: result(ours.exitCode, ours.stdout, ours.stderr) }).toEqual({ e, got: result(nix.status, nix.stdout, nix.stderr) })
   }
   it('100 number programs (seeded)', () => {

@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest'
 import { seededRandom } from '@tsnix/test-kit'
 import { evalString, printValue, runInstantiate, forceDeep } from './index.js'
 
-/** `nix-instantiate --eval --strict -E expr` stdout (or stderr on failure). */
+/**
+ * `nix-instantiate --eval --strict -E expr` stdout (or stderr on failure), by the TS evaluator;
+ * the native one, where it takes the program, must print the same.
+ */
 const ev = (expr: string, extra: { json?: boolean; strict?: boolean } = {}): string => {
-  const r = runInstantiate({ mode: 'eval', strict: extra.strict ?? true, output: extra.json === true ? 'json' : 'nix', fromArgs: true, items: [expr], cwd: '/tmp' })
-  return r.exitCode === 0 ? r.stdout.replace(/\n$/, '') : r.stderr
+  const opts = { mode: 'eval', strict: extra.strict ?? true, output: extra.json === true ? 'json' : 'nix', fromArgs: true, items: [expr], cwd: '/tmp' } as const
+  const out = (r: { exitCode: number; stdout: string; stderr: string }): string => (r.exitCode === 0 ? r.stdout.replace(/\n$/, '') : r.stderr)
+  const ts = runInstantiate({ ...opts, native: false })
+  const native = runInstantiate({ ...opts, native: true })
+  if (native.native === true) expect({ expr, native: out(native) }).toEqual({ expr, native: out(ts) })
+  return out(ts)
 }
 
 // Expected outputs were produced by nix-instantiate 2.8.0.
@@ -16,6 +23,8 @@ const CASES: Array<[string, string]> = [
   ['9007199254740993 / 3', '3002399751580331'],
   ['7 / -2', '-3'],
   ['0.1 + 0.2', '0.3'],
+  // C's %f keeps the sign of -0.0 (JS's toFixed does not); a literal -0.0 is 0 - 0.0
+  ['[ (toString (0.0 * (-1))) (toString (builtins.fromJSON "-0.0")) (toString (-0.0)) ]', '[ "-0.000000" "-0.000000" "0.000000" ]'],
   // substring and elemAt keep their integers in a C int (the low 32 bits)
   ['[ (builtins.substring 2 (-9223372036854775807 - 1) "a-b_c") (builtins.substring (-9223372036854775807 - 1) 9223372036854775807 "ab") (builtins.substring 4294967297 2 "abcdef") (builtins.elemAt [ 1 2 ] 4294967297) (builtins.elemAt [ 1 2 ] (-4294967295)) ]', '[ "" "ab" "bc" 2 2 ]'],
   // genericClosure keys are compared as `<` compares (lists too), queued results forced in order

@@ -1500,6 +1500,8 @@ export function formatFixed6(v: number): string {
   if (Number.isFinite(v) && Math.abs(v) >= 1e21) return `${BigInt(v).toString()}.000000`
   if (Number.isNaN(v)) return signBit(v) ? '-nan' : 'nan'
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf'
+  // (JS drops the sign of -0, C keeps it)
+  if (Object.is(v, -0)) return '-0.000000'
   return toFixedC(v, 6)
 }
 

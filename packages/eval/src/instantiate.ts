@@ -58,8 +58,8 @@ export interface InstantiateOptions {
   /** Leave out this many first trace messages (shown already by an attempt that overflowed the stack). */
   skipTraces?: number
   /**
-   * Try the native evaluator first (default true; see native-eval.ts): for `--eval --strict`
-   * of one file or expression, without `--arg` or a custom `io`.
+   * Try the native evaluator first (see native-eval.ts): for `--eval --strict` of one file or
+   * expression, without `--arg` or a custom `io`. Default: true unless `TSNIX_NATIVE_EVAL=0`.
    */
   native?: boolean
 }
@@ -153,7 +153,8 @@ export function findAlongAttrPath(st: EvalState, path: string, autoArgs: NixAttr
 
 /** The native evaluator's job when the options are within what it does (see `native`). */
 function nativeJob(opts: InstantiateOptions, cwd: string): NativeEvalJob | undefined {
-  if (opts.native === false || opts.mode !== 'eval' || opts.strict !== true || opts.io !== undefined) return undefined
+  const native = opts.native ?? process.env['TSNIX_NATIVE_EVAL'] !== '0'
+  if (!native || opts.mode !== 'eval' || opts.strict !== true || opts.io !== undefined) return undefined
   if (opts.output === 'xml' || (opts.autoArgs ?? []).length > 0) return undefined
   const items = opts.items ?? []
   if (items.includes('-') || items.length > 1 || (items.length === 0 && opts.fromArgs === true)) return undefined

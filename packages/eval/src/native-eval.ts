@@ -4,7 +4,8 @@
  * the output, or declines — on any error, and on whatever it leaves to this package (string
  * context, the store, regular expressions, `trace`, a value printed twice, …) — and then the
  * TS evaluator runs as if it had not been asked. The TS evaluator is its twin: tests compare
- * the two outputs on the differential corpora. `TSNIX_NATIVE_EVAL=0` turns it off.
+ * the two outputs on the differential corpora. `TSNIX_NATIVE_EVAL=0` turns it off where
+ * `runInstantiate`'s `native` option does not say.
  */
 import { lstatSync, readFileSync } from 'node:fs'
 import { nativeAddon } from './native-addon.js'
@@ -38,11 +39,10 @@ function regularFile(path: string): string | undefined {
 
 /**
  * The output (a byte string) of evaluating the job natively, or undefined when the TS
- * evaluator must run: no addon (or one without the evaluator), `TSNIX_NATIVE_EVAL=0`, an
- * item that is not a regular file (symbolic links, `<…>`), or a decline.
+ * evaluator must run: no addon (or one without the evaluator), an item that is not a regular
+ * file (symbolic links, `<…>`), or a decline.
  */
 export function evalNatively(job: NativeEvalJob): string | undefined {
-  if (process.env['TSNIX_NATIVE_EVAL'] === '0') return undefined
   const addon = nativeAddon()
   if (addon === null || addon.evalNix === undefined) return undefined
   let text: Buffer
