@@ -68,6 +68,14 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
         if !OPTIONS_SET.load(std::sync::atomic::Ordering::Relaxed) {
             set_allocator_options();
         }
+        let heap = EVAL_HEAP.with(std::cell::Cell::get);
+        if !heap.is_null() {
+            return if plain(layout) {
+                mi_heap_malloc(heap, layout.size()) as *mut u8
+            } else {
+                mi_heap_malloc_aligned(heap, layout.size(), layout.align()) as *mut u8
+            };
+        }
         if plain(layout) {
             libmimalloc_sys::mi_malloc(layout.size()) as *mut u8
         } else {
@@ -78,6 +86,14 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         if !OPTIONS_SET.load(std::sync::atomic::Ordering::Relaxed) {
             set_allocator_options();
+        }
+        let heap = EVAL_HEAP.with(std::cell::Cell::get);
+        if !heap.is_null() {
+            return if plain(layout) {
+                mi_heap_zalloc(heap, layout.size()) as *mut u8
+            } else {
+                mi_heap_zalloc_aligned(heap, layout.size(), layout.align()) as *mut u8
+            };
         }
         if plain(layout) {
             libmimalloc_sys::mi_zalloc(layout.size()) as *mut u8
@@ -92,6 +108,14 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
         let new = std::alloc::Layout::from_size_align_unchecked(new_size, layout.align());
+        let heap = EVAL_HEAP.with(std::cell::Cell::get);
+        if !heap.is_null() {
+            return if plain(new) {
+                mi_heap_realloc(heap, ptr as *mut std::ffi::c_void, new_size) as *mut u8
+            } else {
+                mi_heap_realloc_aligned(heap, ptr as *mut std::ffi::c_void, new_size, layout.align()) as *mut u8
+            };
+        }
         if plain(new) {
             libmimalloc_sys::mi_realloc(ptr as *mut std::ffi::c_void, new_size) as *mut u8
         } else {
@@ -102,6 +126,60 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
 
 #[global_allocator]
 static ALLOCATOR: Allocator = Allocator;
+
+type MiHeap = *mut std::ffi::c_void;
+
+extern "C" {
+    fn mi_heap_new() -> MiHeap;
+    fn mi_heap_destroy(heap: MiHeap);
+    fn mi_heap_malloc(heap: MiHeap, size: usize) -> *mut std::ffi::c_void;
+    fn mi_heap_zalloc(heap: MiHeap, size: usize) -> *mut std::ffi::c_void;
+    fn mi_heap_realloc(heap: MiHeap, p: *mut std::ffi::c_void, size: usize) -> *mut std::ffi::c_void;
+    fn mi_heap_malloc_aligned(heap: MiHeap, size: usize, align: usize) -> *mut std::ffi::c_void;
+    fn mi_heap_zalloc_aligned(heap: MiHeap, size: usize, align: usize) -> *mut std::ffi::c_void;
+    fn mi_heap_realloc_aligned(
+        heap: MiHeap,
+        p: *mut std::ffi::c_void,
+        size: usize,
+        align: usize,
+    ) -> *mut std::ffi::c_void;
+}
+
+thread_local! {
+    /// The heap this thread allocates from instead of mimalloc's default (see `EvalHeap`).
+    static EVAL_HEAP: std::cell::Cell<MiHeap> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// A mimalloc heap that the current thread allocates from until `leave`, and whose blocks
+/// `destroy` frees all at once (nixeval: one per evaluation).
+pub(crate) struct EvalHeap {
+    heap: MiHeap,
+}
+
+impl EvalHeap {
+    pub(crate) fn new() -> Self {
+        if !OPTIONS_SET.load(std::sync::atomic::Ordering::Relaxed) {
+            set_allocator_options();
+        }
+        // SAFETY: a new heap of this thread's, which `leave` stops using.
+        let heap = unsafe { mi_heap_new() };
+        EVAL_HEAP.with(|h| h.set(heap));
+        EvalHeap { heap }
+    }
+
+    /// Allocations of this thread go to mimalloc's default heap again.
+    pub(crate) fn leave(&self) {
+        EVAL_HEAP.with(|h| h.set(std::ptr::null_mut()));
+    }
+
+    /// Frees every block of the heap: nothing allocated in it may be used or freed afterwards.
+    pub(crate) fn destroy(self) {
+        if !self.heap.is_null() {
+            // SAFETY: the caller forgot everything allocated in the heap, and left it.
+            unsafe { mi_heap_destroy(self.heap) }
+        }
+    }
+}
 
 use errors::NarError;
 use hash::Hasher;

@@ -269,7 +269,7 @@ impl Evaluator {
                 self.call(fv, &vals)
             }
             Expr::Let(binds, body) => {
-                let scope = self.new_env(Some(env.clone()), Slots::from_elem(Value::Null, binds.len()), 0, true);
+                let scope = self.new_env(Some(env.clone()), Slots::from_elem(Value::Null, binds.len()), 0);
                 let vals: Vec<Value> = binds
                     .iter()
                     .map(|(x, inherited)| if *inherited { self.thunk(x, env) } else { self.thunk_in(x, &scope) })
@@ -329,7 +329,7 @@ impl Evaluator {
                 Ok(Value::Attrs(Rc::new(Attrs { items })))
             }
             Expr::RecAttrs(all, dyns) => {
-                let scope = self.new_env(Some(env.clone()), Slots::from_elem(Value::Null, all.len()), 0, true);
+                let scope = self.new_env(Some(env.clone()), Slots::from_elem(Value::Null, all.len()), 0);
                 let mut items = Vec::with_capacity(all.len() + dyns.len());
                 for (s, x, inherited) in all {
                     let v = if *inherited { self.thunk(x, env) } else { self.thunk_in(x, &scope) };
@@ -353,7 +353,7 @@ impl Evaluator {
             }
             Expr::With(attrs, body, prev) => {
                 let a = self.thunk(attrs, env);
-                let scope = self.new_env(Some(env.clone()), smallvec![a], *prev + 1, false);
+                let scope = self.new_env(Some(env.clone()), smallvec![a], *prev + 1);
                 self.eval(body, &scope)
             }
             Expr::Assert(c, body) => {
@@ -492,13 +492,11 @@ impl Evaluator {
         self.check_stack()?;
         let info: &LambdaInfo = &c.info;
         let Some(formals) = &info.formals else {
-            let scope = self.new_env(Some(c.env.clone()), smallvec![arg.clone()], 0, false);
+            let scope = self.new_env(Some(c.env.clone()), smallvec![arg.clone()], 0);
             return self.eval(&info.body, &scope);
         };
         let a = self.force_attrs(arg)?;
-        // (a default's thunk refers to the scope it is in: a cycle to break at the end)
-        let defaults = formals.iter().any(|(name, def)| def.is_some() && a.get(*name).is_none());
-        let scope = self.new_env(Some(c.env.clone()), Slots::from_elem(Value::Null, info.slots as usize), 0, defaults);
+        let scope = self.new_env(Some(c.env.clone()), Slots::from_elem(Value::Null, info.slots as usize), 0);
         let mut used = 0;
         {
             let mut vals = Slots::with_capacity(info.slots as usize);

@@ -42,10 +42,6 @@ pub struct Evaluator {
     globals: HashMap<Sym, Value>,
     /// `import`ed files by path.
     imports: HashMap<Vec<u8>, Value>,
-    /// The scopes whose slots may hold thunks of themselves, to break those reference cycles
-    /// at the end; dead ones are dropped when the list doubles.
-    envs: Vec<std::rc::Weak<Env>>,
-    envs_compact_at: usize,
     /// Lowest address the stack may reach before the evaluation declines.
     stack_floor: usize,
     store_dir: Vec<u8>,
@@ -130,8 +126,6 @@ impl Evaluator {
             syms,
             globals: HashMap::new(),
             imports: HashMap::new(),
-            envs: Vec::new(),
-            envs_compact_at: 1024,
             stack_floor: crate::nixparse::stack_low()? + STACK_RESERVE,
             store_dir: req.store_dir.to_vec(),
             env_access: req.env_access,
@@ -142,31 +136,8 @@ impl Evaluator {
         Some(ev)
     }
 
-    /// A scope; `cyclic` when its slots may hold thunks of itself (`let`, `rec`, defaults of
-    /// formals), which must be freed at the end.
-    pub fn new_env(&mut self, up: Option<Rc<Env>>, slots: value::Slots, with: u32, cyclic: bool) -> Rc<Env> {
-        let env = Rc::new(Env { up, slots: std::cell::RefCell::new(slots), with });
-        if !cyclic {
-            return env;
-        }
-        if self.envs.len() >= self.envs_compact_at {
-            self.envs.retain(|w| w.strong_count() > 0);
-            self.envs_compact_at = (self.envs.len() * 2).max(1024);
-        }
-        self.envs.push(Rc::downgrade(&env));
-        env
-    }
-
-    /// Empties every live scope, so that the cycles through them are freed.
-    fn break_cycles(&mut self) {
-        for w in std::mem::take(&mut self.envs) {
-            if let Some(env) = w.upgrade() {
-                let slots = std::mem::take(&mut *env.slots.borrow_mut());
-                drop(slots);
-            }
-        }
-        self.imports.clear();
-        self.globals.clear();
+    pub fn new_env(&mut self, up: Option<Rc<Env>>, slots: value::Slots, with: u32) -> Rc<Env> {
+        Rc::new(Env { up, slots: std::cell::RefCell::new(slots), with })
     }
 
     pub fn global(&self, s: Sym) -> Option<Value> {
@@ -178,7 +149,7 @@ impl Evaluator {
         let mut p = Parser::new(src);
         let root = p.parse_top().map_err(|_| Decline)?;
         let e = compile::Compiler::new(self, &p, base_dir).expr(root)?;
-        let env = self.new_env(None, value::Slots::new(), 0, false);
+        let env = self.new_env(None, value::Slots::new(), 0);
         Ok(self.thunk(&e, &env))
     }
 
@@ -280,14 +251,30 @@ pub fn eval_strict(req: &Request<'_>) -> Option<Vec<u8>> {
     let run = || -> Option<Vec<u8>> {
         let mut ev = Evaluator::new(req)?;
         let out = ev.run(req).ok();
-        ev.break_cycles();
+        // (its memory goes with the evaluation's heap, cycles included)
+        std::mem::forget(ev);
         out
     };
-    // a panic (a bug) must not unwind into the JS engine: it declines
     std::thread::scope(|s| {
         let worker = std::thread::Builder::new().name("tsnix-eval".into()).stack_size(STACK);
         let handle = worker
-            .spawn_scoped(s, || std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok().flatten())
+            .spawn_scoped(s, || {
+                // Everything the evaluation allocates is in a heap of its own, freed at once at
+                // the end: values that refer to themselves (a fixpoint's set and the scope of
+                // the function that made it) are reference-counted cycles, and a long-lived
+                // process would keep them. What outlives the heap is made outside it: the thread's
+                // drop list (first used here) and the copy of the output.
+                value::prepare_thread();
+                let heap = crate::EvalHeap::new();
+                // a panic (a bug) must not unwind into the JS engine: it declines
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok().flatten();
+                heap.leave();
+                let copy = out.as_deref().map(<[u8]>::to_vec);
+                std::mem::forget(out);
+                value::forget_thread_buffers();
+                heap.destroy();
+                copy
+            })
             .ok()?;
         handle.join().ok().flatten()
     })

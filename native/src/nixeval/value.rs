@@ -254,3 +254,14 @@ impl Drop for Thunk {
         }
     }
 }
+
+/// Makes this thread's drop list (and its destructor's registration) before the evaluation's
+/// heap is entered.
+pub fn prepare_thread() {
+    GRAVE.with(|g| g.borrow_mut().reserve(64));
+}
+
+/// Forgets the drop list's buffer (in the evaluation's heap, about to be destroyed).
+pub fn forget_thread_buffers() {
+    GRAVE.with(|g| std::mem::forget(std::mem::take(&mut *g.borrow_mut())));
+}
