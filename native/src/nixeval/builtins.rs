@@ -966,9 +966,7 @@ impl Evaluator {
                 if !(0..=MAX_LIST as i64).contains(&n) {
                     return Err(Decline);
                 }
-                let out = (0..n)
-                    .map(|i| Thunk::value(ThunkState::Apply(Box::new((a[0].clone(), smallvec![Value::Int(i)])))))
-                    .collect();
+                let out = (0..n).map(|i| Thunk::value(ThunkState::Apply1(a[0].clone(), Value::Int(i)))).collect();
                 Value::list(out)
             }
             P::GenericClosure => {
@@ -1074,11 +1072,7 @@ impl Evaluator {
             }
             P::Map => {
                 let l = self.force_list(&a[1])?;
-                Value::list(
-                    l.iter()
-                        .map(|x| Thunk::value(ThunkState::Apply(Box::new((a[0].clone(), smallvec![x.clone()])))))
-                        .collect(),
-                )
+                Value::list(l.iter().map(|x| Thunk::value(ThunkState::Apply1(a[0].clone(), x.clone()))).collect())
             }
             P::MapAttrs => {
                 let s = self.force_attrs(&a[1])?;

@@ -104,6 +104,10 @@ impl Evaluator {
         let st = t.state.replace(ThunkState::Running);
         let v = match st {
             ThunkState::Pending(e, env) => self.eval(&e, &env)?,
+            ThunkState::Apply1(f, a) => {
+                let f = self.force(&f)?;
+                self.call(f, std::slice::from_ref(&a))?
+            }
             ThunkState::Apply(app) => {
                 let (f, args) = *app;
                 let f = self.force(&f)?;
@@ -447,6 +451,25 @@ impl Evaluator {
         let mut k = 0;
         while k < args.len() {
             match f {
+                Value::Lambda(c) if c.info.formals.is_none() => {
+                    // `a: b: …` given several arguments binds them in turn, without making the
+                    // closure each intermediate call would return
+                    self.check_stack()?;
+                    let mut info = c.info.clone();
+                    let mut scope = self.new_env(Some(c.env.clone()), smallvec![args[k].clone()], 0);
+                    k += 1;
+                    loop {
+                        match &*info.body {
+                            Expr::Lambda(inner) if inner.formals.is_none() && k < args.len() => {
+                                info = inner.clone();
+                                scope = self.new_env(Some(scope), smallvec![args[k].clone()], 0);
+                                k += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    f = self.eval(&info.body, &scope)?;
+                }
                 Value::Lambda(c) => {
                     f = self.call_lambda(&c, &args[k])?;
                     k += 1;

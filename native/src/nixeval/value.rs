@@ -117,7 +117,9 @@ pub struct Closure {
 
 pub enum ThunkState {
     Pending(Rc<Expr>, Rc<Env>),
-    /// A function applied to arguments (what `map`, `genList`, `mapAttrs` … leave in their results).
+    /// A function applied to an argument (what `map` and `genList` leave in their results).
+    Apply1(Value, Value),
+    /// A function applied to arguments (what `mapAttrs` and `zipAttrsWith` leave).
     Apply(Box<(Value, SmallVec<[Value; 2]>)>),
     /// Something the native evaluator leaves to the TS one when it is forced.
     Unsupported,
@@ -239,6 +241,7 @@ impl Drop for Thunk {
     fn drop(&mut self) {
         let buried = match std::mem::replace(self.state.get_mut(), ThunkState::Running) {
             ThunkState::Done(v) => bury(v),
+            ThunkState::Apply1(f, a) => bury(f) | bury(a),
             ThunkState::Apply(app) => {
                 let (f, args) = *app;
                 let mut buried = bury(f);
