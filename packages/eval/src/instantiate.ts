@@ -6,11 +6,11 @@
 import { showExpr } from './ast.js'
 import { NixError, formatNixError } from './errors.js'
 import { filterLogMessage } from './log.js'
-import { evalNatively, type NativeEvalJob } from './native-eval.js'
+import { evalNatively, nativeJob } from './native-eval.js'
 import { canonPath } from './source.js'
 import { forceDeep, printValue, toJSON, toXML } from './print.js'
 import { Source, byteString } from './source.js'
-import { DEFAULT_STORE_DIR, EvalState, nodeIO, type EvalIO } from './state.js'
+import { EvalState, nodeIO, type EvalIO } from './state.js'
 import { Lambda, NixAttrs, Thunk, showType, type Lazy, type Value } from './values.js'
 
 /** An automatic argument: `--arg name expr` or `--argstr name string`. */
@@ -149,23 +149,6 @@ export function findAlongAttrPath(st: EvalState, path: string, autoArgs: NixAttr
     }
   }
   return v
-}
-
-/** The native evaluator's job when the options are within what it does (see `native`). */
-function nativeJob(opts: InstantiateOptions, cwd: string): NativeEvalJob | undefined {
-  const native = opts.native ?? process.env['TSNIX_NATIVE_EVAL'] !== '0'
-  if (!native || opts.mode !== 'eval' || opts.strict !== true || opts.io !== undefined) return undefined
-  if (opts.output === 'xml' || (opts.autoArgs ?? []).length > 0) return undefined
-  const items = opts.items ?? []
-  if (items.includes('-') || items.length > 1 || (items.length === 0 && opts.fromArgs === true)) return undefined
-  return {
-    item: items.length === 0 ? './default.nix' : byteString(items[0]!),
-    fromArgs: opts.fromArgs === true,
-    json: opts.output === 'json',
-    cwd,
-    storeDir: byteString(opts.storeDir ?? DEFAULT_STORE_DIR),
-    attrPaths: (opts.attrPaths ?? []).map(byteString),
-  }
 }
 
 /** Run `nix-instantiate` on parsed options; never throws for Nix errors (they go to stderr). */

@@ -8,8 +8,10 @@
  * `runInstantiate`'s `native` option does not say.
  */
 import { lstatSync, readFileSync } from 'node:fs'
+import { DEFAULT_STORE_DIR } from '@tsnix/hash/light'
+import type { InstantiateOptions } from './instantiate.js'
 import { nativeAddon } from './native-addon.js'
-import { canonPath } from './source.js'
+import { byteString, canonPath } from './source.js'
 
 /** What the fast path needs of `nix-instantiate`'s options (byte strings). */
 export interface NativeEvalJob {
@@ -22,6 +24,33 @@ export interface NativeEvalJob {
   storeDir: string
   /** `-A` paths (byte strings); none: the whole value. */
   attrPaths: readonly string[]
+}
+
+/**
+ * Set by the tool's entry when the native evaluator declined the program: the full tool, run
+ * next in the same process, then goes straight to the TS evaluator (see instantiate-fast.ts).
+ */
+const DECLINED = Symbol.for('tsnix.eval.nativeDeclined')
+
+export function markNativeDeclined(): void {
+  ;(globalThis as Record<symbol, unknown>)[DECLINED] = true
+}
+
+/** The native evaluator's job when the options are within what it does (`InstantiateOptions.native`). */
+export function nativeJob(opts: InstantiateOptions, cwd: string): NativeEvalJob | undefined {
+  const native = opts.native ?? (process.env['TSNIX_NATIVE_EVAL'] !== '0' && (globalThis as Record<symbol, unknown>)[DECLINED] !== true)
+  if (!native || opts.mode !== 'eval' || opts.strict !== true || opts.io !== undefined) return undefined
+  if (opts.output === 'xml' || (opts.autoArgs ?? []).length > 0) return undefined
+  const items = opts.items ?? []
+  if (items.includes('-') || items.length > 1 || (items.length === 0 && opts.fromArgs === true)) return undefined
+  return {
+    item: items.length === 0 ? './default.nix' : byteString(items[0]!),
+    fromArgs: opts.fromArgs === true,
+    json: opts.output === 'json',
+    cwd,
+    storeDir: byteString(opts.storeDir ?? DEFAULT_STORE_DIR),
+    attrPaths: (opts.attrPaths ?? []).map(byteString),
+  }
 }
 
 /** The file an item names, when it is a regular file or a directory's regular `default.nix`. */
