@@ -25,14 +25,7 @@ impl Evaluator {
     pub fn thunk(&mut self, e: &Rc<Expr>, env: &Rc<Env>) -> Value {
         match &**e {
             Expr::Const(v) => v.clone(),
-            Expr::Var(level, slot) => {
-                let mut env = env;
-                for _ in 0..*level {
-                    env = env.up.as_ref().expect("scope depth");
-                }
-                let v = env.slots.borrow()[*slot as usize].clone();
-                v
-            }
+            Expr::Var(level, slot) => env.var(*level, *slot),
             // (`n - 1` on an evaluated integer is computed now instead of allocating a thunk:
             // integer `+ - * <` cannot fail, and under --strict nothing shows a thunk)
             Expr::PrimCall(id, args) if args.len() == 2 => {
@@ -60,14 +53,7 @@ impl Evaluator {
     fn peek(&self, e: &Expr, env: &Rc<Env>) -> Option<Value> {
         let v = match e {
             Expr::Const(v) => v.clone(),
-            Expr::Var(level, slot) => {
-                let mut env = env;
-                for _ in 0..*level {
-                    env = env.up.as_ref()?;
-                }
-                let v = env.slots.borrow().get(*slot as usize)?.clone();
-                v
-            }
+            Expr::Var(level, slot) => env.var(*level, *slot),
             _ => return None,
         };
         match v {
@@ -199,17 +185,10 @@ impl Evaluator {
     pub fn eval(&mut self, e: &Rc<Expr>, env: &Rc<Env>) -> R<Value> {
         match &**e {
             Expr::Const(v) => self.force(v),
-            Expr::Var(level, slot) => {
-                let mut en = env;
-                for _ in 0..*level {
-                    en = en.up.as_ref().expect("scope depth");
-                }
-                let v = en.slots.borrow()[*slot as usize].clone();
-                match v {
-                    Value::Thunk(t) => self.force_thunk(&t),
-                    v => Ok(v),
-                }
-            }
+            Expr::Var(level, slot) => match env.var(*level, *slot) {
+                Value::Thunk(t) => self.force_thunk(&t),
+                v => Ok(v),
+            },
             Expr::ConcatStrings(false, parts) if parts.len() == 2 => {
                 // `a + b`: both operands, then integers added at once
                 let a = self.eval(&parts[0], env)?;

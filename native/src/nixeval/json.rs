@@ -33,11 +33,11 @@ impl Parser<'_> {
 
     fn hex4(&mut self) -> R<u32> {
         let h = self.s.get(self.i..self.i + 4).ok_or(Decline)?;
-        let h = std::str::from_utf8(h).map_err(|_| Decline)?;
-        let v = u32::from_str_radix(h, 16).map_err(|_| Decline)?;
-        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+        // (four hex digits exactly: from_str_radix alone would take a sign)
+        if !h.iter().all(u8::is_ascii_hexdigit) {
             return Err(Decline);
         }
+        let v = h.iter().fold(0, |v, &c| v * 16 + (c as char).to_digit(16).unwrap_or(0));
         self.i += 4;
         Ok(v)
     }

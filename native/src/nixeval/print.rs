@@ -69,6 +69,18 @@ fn json_string(s: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// A null, Boolean or number, written alike in Nix's text and in JSON; false for other values.
+fn scalar(v: &Value, out: &mut Vec<u8>) -> bool {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Value::Float(f) => out.extend_from_slice(&c_format(b"%g\0", *f)),
+        _ => return false,
+    }
+    true
+}
+
 impl Evaluator {
     /// The set's attributes in name order (bytes), as Nix prints and lists them.
     pub fn by_name(&self, a: &Attrs) -> Vec<usize> {
@@ -90,11 +102,10 @@ impl Evaluator {
             return Err(Decline);
         }
         let v = self.force(v)?;
+        if scalar(&v, out) {
+            return Ok(());
+        }
         match &v {
-            Value::Null => out.extend_from_slice(b"null"),
-            Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
-            Value::Float(f) => out.extend_from_slice(&c_format(b"%g\0", *f)),
             Value::Str(s) => quote(s, out),
             Value::Path(p) => out.extend_from_slice(p),
             Value::List(l) => {
@@ -125,7 +136,8 @@ impl Evaluator {
             Value::Lambda(_) => out.extend_from_slice(b"<LAMBDA>"),
             Value::Prim(_) => out.extend_from_slice(b"<PRIMOP>"),
             Value::PrimApp(_) => out.extend_from_slice(b"<PRIMOP-APP>"),
-            Value::Thunk(_) => return Err(Decline),
+            // (forced; scalars written above)
+            _ => return Err(Decline),
         }
         Ok(())
     }
@@ -137,11 +149,10 @@ impl Evaluator {
             return Err(Decline);
         }
         let v = self.force(v)?;
+        if scalar(&v, out) {
+            return Ok(());
+        }
         match &v {
-            Value::Null => out.extend_from_slice(b"null"),
-            Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
-            Value::Float(f) => out.extend_from_slice(&c_format(b"%g\0", *f)),
             Value::Str(s) => json_string(s, out),
             Value::List(l) => {
                 out.push(b'[');

@@ -191,6 +191,19 @@ fn drain() {
     DRAINING.with(|d| d.set(false));
 }
 
+impl Env {
+    /// The variable `level` scopes up at `slot` (compiled variables always exist).
+    #[inline(always)]
+    pub fn var(&self, level: u32, slot: u32) -> Value {
+        let mut env = self;
+        for _ in 0..level {
+            env = env.up.as_deref().expect("scope depth");
+        }
+        let v = env.slots.borrow()[slot as usize].clone();
+        v
+    }
+}
+
 impl Drop for Attrs {
     fn drop(&mut self) {
         // (the usual case: nothing held alone, so dropping the fields only counts references down)
